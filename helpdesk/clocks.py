@@ -198,7 +198,11 @@ def replay(
             replies.append(event.at)
         elif event.kind in ("sla_warned", "sla_breached"):
             recorded.add(
-                (event.data["clock"], int(event.data.get("cycle", 0)), float(event.data["threshold"]))
+                (
+                    event.data["clock"],
+                    int(event.data.get("cycle", 0)),
+                    float(event.data["threshold"]),
+                )
             )
     if not targets_log:
         raise ValueError("The timeline has no SLA targets.")
@@ -277,9 +281,7 @@ def _measure(
     is_running = bool(running) and running[-1][1] is None
     clock = ClockState(name=name, state="running" if is_running else "idle", target=target.duration)
     clock.cycle = cycle
-    clock.paused = sum(
-        (calendar.elapsed(s, min(e or now, now)) for s, e in paused), timedelta(0)
-    )
+    clock.paused = sum((calendar.elapsed(s, min(e or now, now)) for s, e in paused), timedelta(0))
     thresholds = [*sorted(t for t in warn_at if 0 < t < 1), 1.0]
     used = timedelta(0)
     for start, end in running:
@@ -336,7 +338,11 @@ def _update_clock(
             # Resolving answers the customer too; a reopened ticket owes updates again.
             responded = responded or event.data["to"] in DONE
     if cycle_start is None:
-        return ClockState(name="update", state="idle", target=targets.update.duration), on_time, late
+        return (
+            ClockState(name="update", state="idle", target=targets.update.duration),
+            on_time,
+            late,
+        )
     clock = _measure(
         "update",
         targets.update,

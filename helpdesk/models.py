@@ -11,8 +11,6 @@ from django.utils import timezone
 
 from helpdesk.sla import BusinessCalendar, holidays_for
 
-FULL_WEEK = {str(day): [[0, 1440]] for day in range(7)}
-
 
 def default_weekly() -> dict:
     return {str(day): [[540, 1020]] for day in range(5)}
@@ -35,27 +33,30 @@ class Calendar(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        try:
-            self.business_calendar()
-        except (ValueError, TypeError, KeyError) as exc:
-            raise ValidationError(str(exc)) from exc
-
-    @property
-    def is_always_open(self) -> bool:
-        return self.weekly == FULL_WEEK and not self.holiday_country
-
     def save(self, *args, **kwargs) -> None:
         if self.pk:
             self.version += 1
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        try:
+            weekly = {int(day): [tuple(w) for w in windows] for day, windows in self.weekly.items()}
+            BusinessCalendar(timezone=self.timezone, weekly=weekly, holidays=[])
+            if self.holiday_country:
+                holidays_for(
+                    self.holiday_country, [date.today().year], self.holiday_subdivision or None
+                )
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise ValidationError(f"Invalid calendar: {exc}") from exc
 
     def business_calendar(self) -> BusinessCalendar:
         return _business_calendar(
             self.pk,
             self.version,
             self.timezone,
-            tuple((int(day), tuple(tuple(w) for w in windows)) for day, windows in self.weekly.items()),
+            tuple(
+                (int(day), tuple(tuple(w) for w in windows)) for day, windows in self.weekly.items()
+            ),
             self.holiday_country,
             self.holiday_subdivision,
         )
@@ -73,7 +74,9 @@ def _business_calendar(pk, version, tz, weekly, country, subdivision) -> Busines
         )
         if country:
             this_year = date.today().year
-            custom.update(holidays_for(country, range(this_year - 2, this_year + 4), subdivision or None))
+            custom.update(
+                holidays_for(country, range(this_year - 2, this_year + 4), subdivision or None)
+            )
         _calendar_cache[key] = BusinessCalendar(
             timezone=tz,
             weekly={day: [tuple(w) for w in windows] for day, windows in weekly},
@@ -191,8 +194,9 @@ class SlaPolicy(models.Model):
     """Targets for one tier, optionally narrowed to a category or a customer.
 
     The most specific policy that sets a target wins: customer, then category (each for the
-    tier before all tiers), then the tier's base policy, which must set every target. Each edit bumps `version` and is
-    re-applied to open tickets, so their clocks are recomputed from their own timeline.
+    tier before all tiers), then the tier's base policy, which must set every target. Each
+    edit bumps `version` and is re-applied to open tickets, whose clocks are then recomputed
+    from their own timeline.
     """
 
     priority = models.CharField(
@@ -242,7 +246,9 @@ class SlaPolicy(models.Model):
         if self.category_id and self.contact_id:
             raise ValidationError("A policy narrows to a category or to a customer, not both.")
         if self.is_base and not self.priority:
-            raise ValidationError({"priority": "A base policy (no category, no customer) needs a tier."})
+            raise ValidationError(
+                {"priority": "A base policy (no category, no customer) needs a tier."}
+            )
         missing = [
             name
             for name in ("first_response", "update_interval", "resolution")
@@ -332,7 +338,9 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["sla_next_check_at"], name="ticket_sla_next_check"),
             models.Index(fields=["team", "status", "resolution_due"], name="ticket_team_queue"),
-            models.Index(fields=["assignee", "status", "resolution_due"], name="ticket_agent_queue"),
+            models.Index(
+                fields=["assignee", "status", "resolution_due"], name="ticket_agent_queue"
+            ),
             models.Index(fields=["requester", "created_at"], name="ticket_requester"),
         ]
 
@@ -351,7 +359,6 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
-
 
 
 class Message(models.Model):

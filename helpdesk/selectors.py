@@ -19,7 +19,9 @@ def ticket_by_public_token(token: str) -> Ticket | None:
     return Ticket.objects.filter(public_token_hash=hash_token(token)).first()
 
 
-def sla_policies_for(*, priority: str, category_id: int | None, contact_id: int | None) -> list[SlaPolicy]:
+def sla_policies_for(
+    *, priority: str, category_id: int | None, contact_id: int | None
+) -> list[SlaPolicy]:
     """Matching policies, most specific first: customer, category, then the tier's base."""
     scope = Q(category__isnull=True, contact__isnull=True)
     if category_id:
@@ -32,7 +34,9 @@ def sla_policies_for(*, priority: str, category_id: int | None, contact_id: int 
     )
 
 
-def sla_targets_for(*, priority: str, category_id: int | None, contact_id: int | None) -> tuple[Targets, list[list[int]]]:
+def sla_targets_for(
+    *, priority: str, category_id: int | None, contact_id: int | None
+) -> tuple[Targets, list[list[int]]]:
     """The targets a ticket runs on, and [policy id, version] of every policy consulted."""
     policies = sla_policies_for(priority=priority, category_id=category_id, contact_id=contact_id)
     if not any(p.is_base for p in policies):
@@ -62,4 +66,3 @@ def agents_with_room(team: Team) -> QuerySet[Agent]:
         .annotate(load=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)))
         .filter(load__lt=F("capacity"))
     )
-

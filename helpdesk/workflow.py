@@ -3,7 +3,9 @@
 from helpdesk.models import Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
+    Status.NEW: frozenset(
+        {Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}
+    ),
     Status.OPEN: frozenset({Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
     Status.PENDING: frozenset({Status.OPEN, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
     Status.ON_HOLD: frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED}),
@@ -22,6 +24,4 @@ def check_transition(current: str, new: str) -> None:
         raise InvalidTransition(f"Unknown status {new!r}.")
     if new not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none"
-        raise InvalidTransition(
-            f"A ticket cannot go from {current} to {new} (allowed: {allowed})."
-        )
+        raise InvalidTransition(f"A ticket cannot go from {current} to {new} (allowed: {allowed}).")

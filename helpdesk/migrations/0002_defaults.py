@@ -47,9 +47,13 @@ def seed(apps, schema_editor):
     Team = apps.get_model("helpdesk", "Team")
     Category = apps.get_model("helpdesk", "Category")
     SlaPolicy = apps.get_model("helpdesk", "SlaPolicy")
-    office = Calendar.objects.create(name="Office hours (UTC)", timezone="UTC", weekly=WEEKDAYS_9_TO_5)
+    office = Calendar.objects.create(
+        name="Office hours (UTC)", timezone="UTC", weekly=WEEKDAYS_9_TO_5
+    )
     Calendar.objects.create(name="Around the clock", timezone="UTC", weekly=ALWAYS)
-    teams = {slug: Team.objects.create(slug=slug, name=name, calendar=office) for slug, name in TEAMS}
+    teams = {
+        slug: Team.objects.create(slug=slug, name=name, calendar=office) for slug, name in TEAMS
+    }
     for slug, name, team, tier, resolution, always in CATEGORIES:
         category = Category.objects.create(
             slug=slug, name=name, team=teams[team], default_priority=tier

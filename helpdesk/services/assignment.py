@@ -25,7 +25,9 @@ class AssignmentError(ValueError):
 def ticket_assign(*, ticket: Ticket, agent: Agent | None, actor: AbstractBaseUser | None) -> Ticket:
     """Give the ticket to an agent of its team (or to nobody)."""
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("team__calendar").get(pk=ticket.pk)
+        ticket = (
+            Ticket.objects.select_for_update().select_related("team__calendar").get(pk=ticket.pk)
+        )
         if agent is not None and not agent.teams.filter(pk=ticket.team_id).exists():
             raise AssignmentError(f"{agent} is not in the {ticket.team} team.")
         if ticket.assignee_id == (agent.pk if agent else None):

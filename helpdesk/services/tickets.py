@@ -89,7 +89,9 @@ def ticket_change_status(*, ticket: Ticket, status: str, actor: AbstractBaseUser
     return ticket
 
 
-def ticket_change_priority(*, ticket: Ticket, priority: str, actor: AbstractBaseUser | None) -> Ticket:
+def ticket_change_priority(
+    *, ticket: Ticket, priority: str, actor: AbstractBaseUser | None
+) -> Ticket:
     """A new tier re-targets every clock from the ticket's start (paused time still excluded)."""
     if priority not in Priority.values:
         raise ValueError(f"Unknown priority {priority!r}.")
@@ -112,7 +114,9 @@ def ticket_change_priority(*, ticket: Ticket, priority: str, actor: AbstractBase
     return ticket
 
 
-def ticket_change_category(*, ticket: Ticket, category: Category, actor: AbstractBaseUser | None) -> Ticket:
+def ticket_change_category(
+    *, ticket: Ticket, category: Category, actor: AbstractBaseUser | None
+) -> Ticket:
     """Recategorising keeps the team (moving it is a separate decision) but re-targets the SLA."""
     with transaction.atomic():
         ticket = _locked(ticket)
@@ -160,9 +164,7 @@ def ticket_change_team(*, ticket: Ticket, team: Team, actor: AbstractBaseUser | 
     return ticket
 
 
-def ticket_reply(
-    *, ticket: Ticket, body: str, public: bool, author: AbstractBaseUser
-) -> Message:
+def ticket_reply(*, ticket: Ticket, body: str, public: bool, author: AbstractBaseUser) -> Message:
     """An agent's public reply (answers the customer, meets response clocks) or internal note."""
     with transaction.atomic():
         ticket = _locked(ticket)
@@ -204,9 +206,7 @@ def ticket_customer_reply(*, ticket: Ticket, body: str) -> Message:
         message = Message.objects.create(
             ticket=ticket, kind=Message.Kind.CUSTOMER, body=body, created_at=now
         )
-        event_record(
-            ticket=ticket, kind=Kind.CUSTOMER_REPLY, at=now, data={"message": message.pk}
-        )
+        event_record(ticket=ticket, kind=Kind.CUSTOMER_REPLY, at=now, data={"message": message.pk})
         if ticket.status in (Status.PENDING, Status.RESOLVED):
             event_record(
                 ticket=ticket,

@@ -23,9 +23,7 @@ def event_record(
     actor: AbstractBaseUser | None = None,
     data: dict | None = None,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket, kind=kind, at=at, actor=actor, data=data or {}
-    )
+    return TicketEvent.objects.create(ticket=ticket, kind=kind, at=at, actor=actor, data=data or {})
 
 
 def sla_targets_apply(*, ticket: Ticket, at: datetime, reason: str) -> Targets:
@@ -37,13 +35,20 @@ def sla_targets_apply(*, ticket: Ticket, at: datetime, reason: str) -> Targets:
         ticket=ticket,
         kind=Kind.SLA_POLICY_APPLIED,
         at=at,
-        data={**targets.as_data(), "priority": ticket.priority, "policies": policies, "reason": reason},
+        data={
+            **targets.as_data(),
+            "priority": ticket.priority,
+            "policies": policies,
+            "reason": reason,
+        },
     )
     return targets
 
 
 def sla_state(ticket: Ticket, *, now: datetime) -> SlaState:
-    events = TicketEvent.objects.filter(ticket=ticket).only("at", "kind", "data").order_by("at", "id")
+    events = (
+        TicketEvent.objects.filter(ticket=ticket).only("at", "kind", "data").order_by("at", "id")
+    )
     return replay(events, calendar=ticket.team.calendar.business_calendar(), now=now)
 
 
@@ -67,7 +72,9 @@ def ticket_sla_refresh(*, ticket: Ticket, now: datetime) -> SlaState:
         was = before.get(name, {}).get("state", "idle")
         kind = _TRANSITION_EVENTS.get((was, clock.state))
         if kind:
-            event_record(ticket=ticket, kind=kind, at=now, data={"clock": name, "cycle": clock.cycle})
+            event_record(
+                ticket=ticket, kind=kind, at=now, data={"clock": name, "cycle": clock.cycle}
+            )
     ticket.first_response_due = state.clocks["first_response"].due_at
     ticket.first_responded_at = state.first_responded_at
     ticket.next_update_due = state.next_update_due

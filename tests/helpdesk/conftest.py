@@ -28,16 +28,20 @@ def category(team):
 @pytest.fixture
 def tiers(db):
     """Known base targets for the normal and high tiers, on business hours."""
-    SlaPolicy.objects.filter(priority="normal", category=None, contact=None).update(
-        first_response=timedelta(hours=4),
-        update_interval=timedelta(hours=24),
-        resolution=timedelta(hours=24),
-    )
-    SlaPolicy.objects.filter(priority="high", category=None, contact=None).update(
-        first_response=timedelta(hours=1),
-        update_interval=timedelta(hours=4),
-        resolution=timedelta(hours=8),
-    )
+    for priority, first_response, update, resolution in [
+        ("normal", timedelta(hours=4), timedelta(hours=24), timedelta(hours=24)),
+        ("high", timedelta(hours=1), timedelta(hours=4), timedelta(hours=8)),
+    ]:
+        SlaPolicy.objects.update_or_create(
+            priority=priority,
+            category=None,
+            contact=None,
+            defaults={
+                "first_response": first_response,
+                "update_interval": update,
+                "resolution": resolution,
+            },
+        )
 
 
 @pytest.fixture
