@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import helpdesk.models
+import helpdesk.models.calendars
 
 
 class Migration(migrations.Migration):
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, unique=True)),
                 ('timezone', models.CharField(default='UTC', max_length=64)),
-                ('weekly', models.JSONField(default=helpdesk.models.default_weekly)),
+                ('weekly', models.JSONField(default=helpdesk.models.calendars.default_weekly)),
                 ('holiday_country', models.CharField(blank=True, help_text='ISO country code whose public holidays apply.', max_length=8)),
                 ('holiday_subdivision', models.CharField(blank=True, max_length=16)),
                 ('version', models.PositiveIntegerField(default=1, editable=False)),
