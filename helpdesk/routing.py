@@ -1,3 +1,5 @@
-"""Websocket routes of every app; the public status feed adds its streams here."""
+"""Websocket routes of every app."""
 
-websocket_urlpatterns: list = []
+from statusfeed.routing import websocket_urlpatterns as statusfeed_routes
+
+websocket_urlpatterns = [*statusfeed_routes]

@@ -65,6 +65,8 @@ class Ticket(models.Model):
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.CUSTOMER)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
     public_token_hash = models.CharField(max_length=64, unique=True)
+    # Whether the requester gets emailed public updates (toggled from the progress page).
+    requester_subscribed = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from helpdesk.clocks import Targets
 from helpdesk.models import OPEN_STATUSES, SlaPolicy, Ticket
 from helpdesk.selectors import sla_targets_for
+from helpdesk.services.tickets import public_promise, publish_if_promise_moved
 from helpdesk.services.timeline import sla_targets_apply, ticket_sla_refresh
 
 
@@ -45,8 +46,10 @@ def sla_policy_reapply(*, policy: SlaPolicy) -> int:
             if _current_targets(ticket) == targets:
                 continue
             now = timezone.now()
+            promise = public_promise(ticket)
             sla_targets_apply(ticket=ticket, at=now, reason=f"policy {policy.pk} v{policy.version}")
             ticket_sla_refresh(ticket=ticket, now=now)
+            publish_if_promise_moved(ticket=ticket, promise=promise, at=now)
             changed += 1
     return changed
 

@@ -21,10 +21,21 @@ from helpdesk.models import (
 from helpdesk.services.assignment import ticket_auto_assign
 from helpdesk.services.timeline import Kind, event_record, sla_targets_apply, ticket_sla_refresh
 from helpdesk.workflow import check_transition
+from statusfeed.services import ticket_public_event
 
 
 def _locked(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("team__calendar").get(pk=ticket.pk)
+
+
+def public_promise(ticket: Ticket) -> tuple:
+    """What the customer was told: when the next update and the resolution are due."""
+    return (ticket.next_update_due, ticket.resolution_due)
+
+
+def publish_if_promise_moved(*, ticket: Ticket, promise: tuple, at) -> None:
+    if public_promise(ticket) != promise:
+        ticket_public_event(ticket=ticket, kind="eta_revised", at=at)
 
 
 def ticket_create(
@@ -68,6 +79,7 @@ def ticket_create(
         if auto_assign:
             ticket_auto_assign(ticket=ticket, now=now)
         ticket_sla_refresh(ticket=ticket, now=now)
+        ticket_public_event(ticket=ticket, kind="created", at=now)
     return ticket, token
 
 
@@ -86,6 +98,7 @@ def ticket_change_status(*, ticket: Ticket, status: str, actor: AbstractBaseUser
         ticket.status = status
         ticket.save(update_fields=["status"])
         ticket_sla_refresh(ticket=ticket, now=now)
+        ticket_public_event(ticket=ticket, kind="status_changed", at=now)
     return ticket
 
 
@@ -100,6 +113,7 @@ def ticket_change_priority(
         if ticket.priority == priority:
             return ticket
         now = timezone.now()
+        promise = public_promise(ticket)
         event_record(
             ticket=ticket,
             kind=Kind.PRIORITY_CHANGED,
@@ -111,6 +125,7 @@ def ticket_change_priority(
         ticket.save(update_fields=["priority"])
         sla_targets_apply(ticket=ticket, at=now, reason="priority changed")
         ticket_sla_refresh(ticket=ticket, now=now)
+        publish_if_promise_moved(ticket=ticket, promise=promise, at=now)
     return ticket
 
 
@@ -123,6 +138,7 @@ def ticket_change_category(
         if ticket.category_id == category.pk:
             return ticket
         now = timezone.now()
+        promise = public_promise(ticket)
         event_record(
             ticket=ticket,
             kind=Kind.CATEGORY_CHANGED,
@@ -134,6 +150,7 @@ def ticket_change_category(
         ticket.save(update_fields=["category"])
         sla_targets_apply(ticket=ticket, at=now, reason="category changed")
         ticket_sla_refresh(ticket=ticket, now=now)
+        publish_if_promise_moved(ticket=ticket, promise=promise, at=now)
     return ticket
 
 
@@ -144,6 +161,7 @@ def ticket_change_team(*, ticket: Ticket, team: Team, actor: AbstractBaseUser | 
         if ticket.team_id == team.pk:
             return ticket
         now = timezone.now()
+        promise = public_promise(ticket)
         event_record(
             ticket=ticket,
             kind=Kind.TEAM_CHANGED,
@@ -161,6 +179,7 @@ def ticket_change_team(*, ticket: Ticket, team: Team, actor: AbstractBaseUser | 
         if ticket.assignee_id is None and ticket.is_open:
             ticket_auto_assign(ticket=ticket, now=now)
         ticket_sla_refresh(ticket=ticket, now=now)
+        publish_if_promise_moved(ticket=ticket, promise=promise, at=now)
     return ticket
 
 
@@ -193,6 +212,8 @@ def ticket_reply(*, ticket: Ticket, body: str, public: bool, author: AbstractBas
             ticket.status = Status.OPEN
             ticket.save(update_fields=["status"])
         ticket_sla_refresh(ticket=ticket, now=now)
+        if public:
+            ticket_public_event(ticket=ticket, kind="public_reply", at=now, message=body)
     return message
 
 
@@ -217,6 +238,7 @@ def ticket_customer_reply(*, ticket: Ticket, body: str) -> Message:
             ticket.status = Status.OPEN
             ticket.save(update_fields=["status"])
         ticket_sla_refresh(ticket=ticket, now=now)
+        ticket_public_event(ticket=ticket, kind="customer_reply", at=now, message=body)
     return message
 
 
@@ -227,3 +249,8 @@ def ticket_rotate_public_token(*, ticket: Ticket, actor: AbstractBaseUser | None
         Ticket.objects.filter(pk=ticket.pk).update(public_token_hash=hash_token(token))
         event_record(ticket=ticket, kind=Kind.PUBLIC_LINK_ROTATED, at=timezone.now(), actor=actor)
     return token
+
+
+def ticket_set_subscription(*, ticket: Ticket, subscribed: bool) -> None:
+    """The requester opts in or out of emailed updates from the progress page."""
+    Ticket.objects.filter(pk=ticket.pk).update(requester_subscribed=subscribed)

@@ -1,0 +1,73 @@
+"""The only way anything reaches a public surface.
+
+`public_event_record` writes a numbered event in the caller's transaction and publishes it
+to the channel layer once that transaction commits. `outbox_relay` (a django-q2 schedule)
+publishes whatever a failed publish left behind, e.g. while Redis was down. Delivery is at
+least once: clients drop a `seq` they have already seen.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from statusfeed.models import PublicEvent, PublicStream
+
+log = logging.getLogger(__name__)
+
+
+def stream_group(stream: str) -> str:
+    """The channel-layer group of a stream (group names allow no colon)."""
+    return "status." + stream.replace(":", ".")
+
+
+def public_event_record(*, stream: str, kind: str, payload: dict, at: datetime) -> PublicEvent:
+    """Append an event to a stream; call inside the transaction that makes the change."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Public events are written in the transaction of their change.")
+    PublicStream.objects.get_or_create(name=stream)
+    # The UPDATE locks the stream row until commit, so concurrent writers get distinct seqs.
+    PublicStream.objects.filter(name=stream).update(last_seq=F("last_seq") + 1)
+    seq = PublicStream.objects.values_list("last_seq", flat=True).get(name=stream)
+    event = PublicEvent.objects.create(
+        stream=stream, seq=seq, kind=kind, payload={**payload, "at": at.isoformat()}, created_at=at
+    )
+    transaction.on_commit(lambda: outbox_publish(event_ids=[event.pk]))
+    return event
+
+
+def outbox_publish(*, event_ids: list[int]) -> int:
+    """Send the given unpublished events to their groups; returns how many went out."""
+    layer = get_channel_layer()
+    sent = 0
+    events = PublicEvent.objects.filter(pk__in=event_ids, published_at__isnull=True).order_by(
+        "stream", "seq"
+    )
+    for event in events:
+        try:
+            async_to_sync(layer.group_send)(
+                stream_group(event.stream),
+                {"type": "public.event", "stream": event.stream, "event": event.as_message()},
+            )
+        except Exception:
+            # Left unpublished on purpose: the relay retries it.
+            log.warning("Publishing %s failed; the relay will retry", event, exc_info=True)
+            continue
+        PublicEvent.objects.filter(pk=event.pk).update(published_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def outbox_relay(*, older_than: timedelta = timedelta(seconds=2), limit: int = 1000) -> int:
+    """Publish events still unpublished some time after they were written."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        PublicEvent.objects.filter(published_at__isnull=True, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return outbox_publish(event_ids=ids) if ids else 0
