@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
 from helpdesk.models import (
     Agent,
@@ -333,10 +334,8 @@ class TicketAdmin(admin.ModelAdmin):
                 actor=request.user,
             )
             obj.pk = ticket.pk
-            messages.info(
-                request,
-                f"Progress link for the requester (shown only now): /status/t/{token}/",
-            )
+            link = request.build_absolute_uri(reverse("statusfeed:progress", args=[token]))
+            messages.info(request, f"Progress link for the requester (shown only now): {link}")
             return
         stored = Ticket.objects.get(pk=obj.pk)
         for name, service, argument in TICKET_CHANGES:

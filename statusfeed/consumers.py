@@ -5,6 +5,7 @@ Each event goes out once and in order: a live event at or below what was sent is
 a gap (an event published late) is filled from the outbox before the live one is sent.
 """
 
+import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -14,7 +15,10 @@ from statusfeed.models import BOARD_STREAM, ticket_stream
 from statusfeed.outbox import stream_group
 from statusfeed.selectors import board_snapshot, stream_events, ticket_for_token, ticket_snapshot
 
+log = logging.getLogger(__name__)
+
 UNKNOWN_TOKEN = 4404
+TRY_AGAIN_LATER = 1013  # the channel layer (Redis) is unreachable; clients retry with backoff
 
 
 class StreamConsumer(AsyncJsonWebsocketConsumer):
@@ -28,7 +32,14 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=UNKNOWN_TOKEN)
             return
         # Join before reading, so nothing committed in between is missed (duplicates are dropped).
-        await self.channel_layer.group_add(stream_group(self.stream), self.channel_name)
+        try:
+            await self.channel_layer.group_add(stream_group(self.stream), self.channel_name)
+        except Exception:
+            log.warning("Cannot join %s; asking the client to retry", self.stream, exc_info=True)
+            self.stream = None
+            await self.accept()
+            await self.close(code=TRY_AGAIN_LATER)
+            return
         await self.accept()
         after = self.after_param()
         if after is None:

@@ -28,11 +28,12 @@ def test_seed_demo_creates_tickets_in_every_status():
     assert Ticket.objects.values("category").distinct().count() == 8
 
 
-def test_seed_demo_prints_a_working_progress_link():
+def test_seed_demo_prints_a_working_progress_link(client):
     output = run("seed_demo", tickets=40)
 
-    token = re.search(r"http://127\.0\.0\.1:8000/status/t/([\w-]+)/", output).group(1)
-    assert ticket_by_public_token(token) is not None
+    link = re.search(r"http://127\.0\.0\.1:8000(/status/t/([\w-]+)/)", output)
+    assert ticket_by_public_token(link.group(2)) is not None
+    assert client.get(link.group(1)).status_code == 200
     assert "http://127.0.0.1:8000/admin/" in output
     assert "admin / admin" in output
 

@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from tqdm import tqdm
 
 from helpdesk.models import (
@@ -438,11 +439,12 @@ class Command(BaseCommand):
         login = f"{ADMIN_USERNAME} / {ADMIN_PASSWORD}"
         if not admin_created:
             login += " (existing user, password unchanged)"
-        self.stdout.write(f"Admin:    {base}/admin/  login {login}")
+        self.stdout.write(f"Admin:    {base}{reverse('admin:index')}  login {login}")
         example_agent = username_for(STAFF["support"][1][0])
         self.stdout.write(f"Agents:   e.g. {example_agent} / {STAFF_PASSWORD}")
-        self.stdout.write(f"Health:   {base}/healthz")
-        self.stdout.write(f"Board:    {base}/status/")
+        self.stdout.write(f"Health:   {base}{reverse('healthz')}")
+        self.stdout.write(f"Board:    {base}{reverse('statusfeed:board')}")
         if showcase:
             ticket, token = showcase
-            self.stdout.write(f"Progress: {base}/status/t/{token}/  ({ticket.reference})")
+            progress = reverse("statusfeed:progress", args=[token])
+            self.stdout.write(f"Progress: {base}{progress}  ({ticket.reference})")
