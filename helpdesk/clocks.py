@@ -95,6 +95,7 @@ class ClockState:
     stopped_at: datetime | None = None
     cycle: int = 0
     marks: list[Mark] = field(default_factory=list)
+    always_open: bool = False  # measured around the clock, not on the team's calendar
 
     @property
     def remaining(self) -> timedelta:
@@ -120,6 +121,7 @@ class ClockState:
             "breached": self.breached,
             "missed_by": _seconds(self.missed_by) if self.missed_by else None,
             "cycle": self.cycle,
+            "always_open": self.always_open,
         }
 
 
@@ -279,7 +281,12 @@ def _measure(
 ) -> ClockState:
     """Business time used and the instants each threshold is (or will be) reached."""
     is_running = bool(running) and running[-1][1] is None
-    clock = ClockState(name=name, state="running" if is_running else "idle", target=target.duration)
+    clock = ClockState(
+        name=name,
+        state="running" if is_running else "idle",
+        target=target.duration,
+        always_open=target.always_open,
+    )
     clock.cycle = cycle
     clock.paused = sum((calendar.elapsed(s, min(e or now, now)) for s, e in paused), timedelta(0))
     thresholds = [*sorted(t for t in warn_at if 0 < t < 1), 1.0]

@@ -6,6 +6,7 @@ django-q2's ORM broker. DATABASE_URL and REDIS_URL switch it to PostgreSQL and R
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -48,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "django_q",
     "helpdesk",
@@ -70,6 +74,11 @@ ROOT_URLCONF = "helpdesk.urls"
 ASGI_APPLICATION = "helpdesk.asgi.application"
 WSGI_APPLICATION = None
 
+AUTHENTICATION_BACKENDS = ["helpdesk.auth_backend.HelpdeskBackend"]
+
+# Sessions read from the cache first: an agent's page does not pay a query for its session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -87,7 +96,9 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # No persistent connections: under ASGI each request thread would keep its own (Django's
+    # advice); put PgBouncer in front of PostgreSQL when connecting is too slow.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 else:
     DATABASES = {
         "default": {
@@ -153,6 +164,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on a missing root
+# Serve app static files straight from the apps too, so no collectstatic step is needed.
+WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
@@ -164,6 +177,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.api.schema.HelpdeskAutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Helpdesk API",
+    "DESCRIPTION": "Tickets, SLA clocks, intake and the public status feed.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a `status` or `kind`; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "PriorityEnum": "helpdesk.models.sla_policies.Priority",
+        "TicketStatusEnum": "helpdesk.models.tickets.Status",
+        "MessageKindEnum": "helpdesk.models.tickets.Message.Kind",
+        "TicketEventKindEnum": "helpdesk.models.tickets.TicketEvent.Kind",
+        "PublicIssueKindEnum": "statusfeed.models.PublicIssue.Kind",
+        "PublicIssueStatusEnum": "statusfeed.models.PublicIssue.Status",
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -181,9 +215,39 @@ if os.environ.get("EMAIL_URL"):
     EMAIL_HOST_PASSWORD = unquote(email_url.password or "")
     EMAIL_USE_TLS = email_url.scheme.endswith("+tls")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
+# Where links in emails and webhooks point: this site as its users reach it.
+SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
+
+# Intake (feedback app): the public API's and form's rate per client address, the secret a
+# mail relay sends to POST raw MIME, and the mailbox the IMAP poller reads (unset: no poller).
+FEEDBACK_THROTTLE_RATE = os.environ.get("FEEDBACK_THROTTLE_RATE", "30/minute")
+FEEDBACK_INBOUND_SECRET = os.environ.get("FEEDBACK_INBOUND_SECRET", "")
+FEEDBACK_IMAP_HOST = os.environ.get("FEEDBACK_IMAP_HOST", "")
+FEEDBACK_IMAP_PORT = int(os.environ.get("FEEDBACK_IMAP_PORT", "993"))
+FEEDBACK_IMAP_SSL = env_bool("FEEDBACK_IMAP_SSL", True)
+FEEDBACK_IMAP_USER = os.environ.get("FEEDBACK_IMAP_USER", "")
+FEEDBACK_IMAP_PASSWORD = os.environ.get("FEEDBACK_IMAP_PASSWORD", "")
+FEEDBACK_IMAP_FOLDER = os.environ.get("FEEDBACK_IMAP_FOLDER", "INBOX")
 
 # Fractions of an SLA target at which a running clock is warned about.
 SLA_WARNING_THRESHOLDS = [0.75, 0.9]
+
+# Surveys after resolution (feedback.surveys; docs/metrics.md, "Satisfaction"): how long after
+# resolution a ticket's survey is offered, how long it stays open, how long an answer may be
+# changed, how often a contact is asked for NPS, how long nobody gets a second survey email,
+# and the Satisfaction Index's weights ("csat=0.4,nps=0.4,ces=0.2").
+SURVEY_DELAY = timedelta(minutes=int(os.environ.get("SURVEY_DELAY_MINUTES", "60")))
+SURVEY_OPEN_FOR = timedelta(days=int(os.environ.get("SURVEY_OPEN_DAYS", "30")))
+SURVEY_EDIT_WINDOW = timedelta(hours=int(os.environ.get("SURVEY_EDIT_HOURS", "48")))
+SURVEY_NPS_INTERVAL = timedelta(days=int(os.environ.get("SURVEY_NPS_INTERVAL_DAYS", "90")))
+SURVEY_QUIET_PERIOD = timedelta(days=int(os.environ.get("SURVEY_QUIET_DAYS", "14")))
+SATISFACTION_INDEX_WEIGHTS = {
+    name.strip(): float(weight)
+    for name, _, weight in (
+        item.partition("=")
+        for item in env_list("SATISFACTION_INDEX_WEIGHTS", "csat=0.4,nps=0.4,ces=0.2")
+    )
+}
 
 LOGGING = {
     "version": 1,

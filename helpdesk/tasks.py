@@ -1,8 +1,30 @@
 """django-q2 entry points of the core."""
 
+from helpdesk.services.notifications import notification_deliver, notifications_deliver_due
 from helpdesk.services.sla_sweep import sla_sweep
+from helpdesk.services.webhooks import webhook_deliver, webhooks_deliver_due
 
 
 def sweep_sla() -> str:
     result = sla_sweep()
-    return f"{result.tickets} tickets, {len(result.warnings)} warnings, {len(result.breaches)} breaches"
+    warnings, breaches = len(result.warnings), len(result.breaches)
+    return (
+        f"{result.tickets} tickets, {warnings} warnings, {breaches} breaches, "
+        f"{len(result.escalations)} escalation steps, {len(result.holding_updates)} holding updates"
+    )
+
+
+def deliver_notification(notification_id: int) -> str:
+    return notification_deliver(notification_id=notification_id)
+
+
+def deliver_webhook(delivery_id: int) -> str:
+    return webhook_deliver(delivery_id=delivery_id)
+
+
+def deliver_due() -> str:
+    """Every minute: closed requester batches, retries, and rows a failed enqueue left behind."""
+    # Both within the cluster's 120 s task timeout, counting one last slow send each.
+    emails = notifications_deliver_due(budget=40)
+    webhooks = webhooks_deliver_due(budget=40)
+    return f"{emails} email(s) and {webhooks} webhook(s) sent"

@@ -57,6 +57,9 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         """Clients have nothing to say; whatever they send, well-formed or not, is ignored."""
 
+    async def link_revoked(self, message):
+        """Only the ticket stream opens with a link; see TicketStreamConsumer."""
+
     async def public_event(self, message):
         event = message["event"]
         if event["seq"] <= self.sent_seq:
@@ -96,6 +99,10 @@ class TicketStreamConsumer(StreamConsumer):
         )
         self.ticket = ticket
         return ticket_stream(ticket.pk) if ticket else None
+
+    async def link_revoked(self, message):
+        if self.ticket is not None and message["token_hash"] == self.ticket.public_token_hash:
+            await self.close(code=UNKNOWN_TOKEN)
 
     def snapshot(self) -> dict:
         return ticket_snapshot(self.ticket)

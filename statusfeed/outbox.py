@@ -62,6 +62,26 @@ def outbox_publish(*, event_ids: list[int]) -> int:
     return sent
 
 
+def stream_revoke_link(*, stream: str, token_hash: str) -> None:
+    """After commit, close the sockets opened with a progress link that no longer works.
+
+    Not kept in the outbox: if the channel layer is down at that moment, those sockets keep
+    their stream until they reconnect, and the old link then gets 4404 like any unknown one.
+    """
+
+    def send() -> None:
+        try:
+            async_to_sync(get_channel_layer().group_send)(
+                stream_group(stream), {"type": "link.revoked", "token_hash": token_hash}
+            )
+        except Exception:
+            log.warning(
+                "Could not close the sockets of a revoked link on %s", stream, exc_info=True
+            )
+
+    transaction.on_commit(send)
+
+
 def outbox_relay(*, older_than: timedelta = timedelta(seconds=2), limit: int = 1000) -> int:
     """Publish events still unpublished some time after they were written."""
     cutoff = timezone.now() - older_than

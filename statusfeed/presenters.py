@@ -52,6 +52,7 @@ EVENT_TITLES = {
     "public_issue_linked": "Linked to a known issue",
     "public_issue_update": "Update on a known issue",
     "sla_warning": "Still working on it",
+    "feedback_follow_up": "We followed up on your feedback",
 }
 
 

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from helpdesk.models import Ticket, hash_token
+from helpdesk.models import PUBLIC_MESSAGE_KINDS, Attachment, Ticket, hash_token
 from statusfeed.models import BOARD_STREAM, PublicEvent, PublicIssue, PublicStream, ticket_stream
 from statusfeed.presenters import issue_public_state, ticket_public_state
 
@@ -17,6 +17,16 @@ def ticket_for_token(token: str) -> Ticket | None:
     return (
         Ticket.objects.select_related("category", "team__calendar", "public_issue_link__issue")
         .filter(public_token_hash=hash_token(token))
+        .first()
+    )
+
+
+def public_attachment(*, ticket: Ticket, attachment_id: int) -> Attachment | None:
+    return (
+        Attachment.objects.filter(
+            pk=attachment_id, message__ticket=ticket, message__kind__in=PUBLIC_MESSAGE_KINDS
+        )
+        .only("file", "filename", "content_type")
         .first()
     )
 

@@ -14,7 +14,7 @@ from statusfeed.models import (
     PublicIssueUpdate,
     ticket_stream,
 )
-from statusfeed.outbox import public_event_record
+from statusfeed.outbox import public_event_record, stream_revoke_link
 from statusfeed.presenters import issue_public_state, ticket_public_state
 
 
@@ -28,6 +28,11 @@ def ticket_public_event(
         payload={**ticket_public_state(ticket), "message": message, **extra},
         at=at,
     )
+
+
+def ticket_link_revoked(*, ticket: Ticket, token_hash: str) -> None:
+    """Pages still open on a rotated link lose their live stream once the rotation commits."""
+    stream_revoke_link(stream=ticket_stream(ticket.pk), token_hash=token_hash)
 
 
 class InvalidIssueStatus(ValueError):

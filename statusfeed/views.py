@@ -4,18 +4,29 @@ from functools import wraps
 
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from feedback.surveys.forms import PAGE_PREFIX, TicketSurveyForm
+from feedback.surveys.progress import progress_survey_context
+from feedback.surveys.services import ticket_survey_answer_on_page
+from feedback.surveys.windows import SurveyClosed
 from helpdesk.models import Status
+from helpdesk.services.notifications import ticket_for_unsubscribe_token
 from helpdesk.services.tickets import ticket_customer_reply, ticket_set_subscription
 from statusfeed.forms import CustomerReplyForm
 from statusfeed.models import BOARD_STREAM, PublicIssue, PublicIssueUpdate
 from statusfeed.presenters import event_title, issue_public_state, local_display
-from statusfeed.selectors import stream_seq, ticket_for_token, ticket_snapshot
+from statusfeed.selectors import (
+    public_attachment,
+    stream_seq,
+    ticket_for_token,
+    ticket_snapshot,
+)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -49,6 +60,16 @@ def public(view):
     return wrapped
 
 
+def capability(view):
+    """A POST addressed by the secret progress token needs no CSRF token of its own.
+
+    A forger would have to know the token, and whoever knows it may post anyway. Cookie-based
+    CSRF would also break these forms: with `Referrer-Policy: no-referrer` browsers send
+    `Origin: null`, which Django's origin check rightly refuses.
+    """
+    return csrf_exempt(view)
+
+
 def _ticket_or_404(token: str):
     ticket = ticket_for_token(token)
     if ticket is None:
@@ -56,7 +77,9 @@ def _ticket_or_404(token: str):
     return ticket
 
 
-def _progress_page(request: HttpRequest, ticket, *, form=None, status=200) -> HttpResponse:
+def _progress_page(
+    request: HttpRequest, ticket, *, form=None, survey_form=None, status=200
+) -> HttpResponse:
     snapshot = ticket_snapshot(ticket)
     zone = ticket.team.calendar.timezone
     for name in ("created_at", "next_update_due", "eta"):
@@ -70,6 +93,7 @@ def _progress_page(request: HttpRequest, ticket, *, form=None, status=200) -> Ht
         "form": form or CustomerReplyForm(),
         "can_reply": ticket.status != Status.CLOSED,
         "token": request.resolver_match.kwargs["token"],
+        "survey": progress_survey_context(ticket, form=survey_form),
     }
     response = render(request, "statusfeed/progress.html", context, status=status)
     response["Cache-Control"] = "no-store"
@@ -92,27 +116,82 @@ def progress_json(request: HttpRequest, token: str) -> JsonResponse:
     return response
 
 
+@capability
 @public
 @require_POST
 def progress_reply(request: HttpRequest, token: str) -> HttpResponse:
     ticket = _ticket_or_404(token)
-    form = CustomerReplyForm(request.POST)
+    form = CustomerReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         return _progress_page(request, ticket, form=form, status=400)
     try:
-        ticket_customer_reply(ticket=ticket, body=form.cleaned_data["message"])
+        ticket_customer_reply(
+            ticket=ticket, body=form.cleaned_data["message"], files=form.cleaned_data["files"]
+        )
     except ValueError as exc:
         form.add_error(None, str(exc))
         return _progress_page(request, ticket, form=form, status=409)
     return redirect(reverse("statusfeed:progress", args=[token]) + "#timeline")
 
 
+@capability
+@public
+@require_POST
+def progress_survey(request: HttpRequest, token: str) -> HttpResponse:
+    """The survey offered on the page once the request is resolved (feedback.surveys)."""
+    ticket = _ticket_or_404(token)
+    form = TicketSurveyForm(request.POST, prefix=PAGE_PREFIX)
+    if not form.is_valid():
+        return _progress_page(request, ticket, survey_form=form, status=400)
+    try:
+        ticket_survey_answer_on_page(ticket=ticket, answer=form.answer())
+    except SurveyClosed as exc:
+        form.add_error(None, str(exc))
+        return _progress_page(request, ticket, survey_form=form, status=409)
+    return redirect(reverse("statusfeed:progress", args=[token]) + "#survey")
+
+
+@capability
+@public
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed link in every requester email: GET asks, POST (RFC 8058 one-click) acts.
+
+    A GET never unsubscribes, so mail scanners that prefetch links change nothing.
+    """
+    ticket = ticket_for_unsubscribe_token(token)
+    if ticket is None:
+        raise Http404("No ticket has this link.")
+    if request.method == "POST":
+        ticket_set_subscription(ticket=ticket, subscribed=False)
+    unsubscribed = request.method == "POST" or not ticket.requester_subscribed
+    context = {"reference": ticket.reference, "unsubscribed": unsubscribed}
+    return render(request, "statusfeed/unsubscribe.html", context)
+
+
+@capability
 @public
 @require_POST
 def progress_subscription(request: HttpRequest, token: str) -> HttpResponse:
     ticket = _ticket_or_404(token)
     ticket_set_subscription(ticket=ticket, subscribed=request.POST.get("subscribed") == "1")
     return redirect(reverse("statusfeed:progress", args=[token]))
+
+
+@public
+@require_GET
+def progress_attachment(request: HttpRequest, token: str, attachment_id: int) -> FileResponse:
+    """A file of a public message on this ticket; never an internal note's, never another's."""
+    ticket = _ticket_or_404(token)
+    attachment = public_attachment(ticket=ticket, attachment_id=attachment_id)
+    if attachment is None:
+        raise Http404("No such file on this request.")
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    )
+    response["Content-Type"] = attachment.content_type
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _board_issues():

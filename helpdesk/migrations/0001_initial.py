@@ -9,7 +9,6 @@ import helpdesk.models.calendars
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,173 +17,507 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Calendar',
+            name="Calendar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('timezone', models.CharField(default='UTC', max_length=64)),
-                ('weekly', models.JSONField(default=helpdesk.models.calendars.default_weekly)),
-                ('holiday_country', models.CharField(blank=True, help_text='ISO country code whose public holidays apply.', max_length=8)),
-                ('holiday_subdivision', models.CharField(blank=True, max_length=16)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("timezone", models.CharField(default="UTC", max_length=64)),
+                ("weekly", models.JSONField(default=helpdesk.models.calendars.default_weekly)),
+                (
+                    "holiday_country",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO country code whose public holidays apply.",
+                        max_length=8,
+                    ),
+                ),
+                ("holiday_subdivision", models.CharField(blank=True, max_length=16)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
             ],
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, unique=True)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.CreateModel(
-            name='Agent',
+            name="Agent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('capacity', models.PositiveIntegerField(default=20, help_text='Most open tickets auto-assignment gives this agent.')),
-                ('is_available', models.BooleanField(default=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='agent', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        default=20, help_text="Most open tickets auto-assignment gives this agent."
+                    ),
+                ),
+                ("is_available", models.BooleanField(default=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agent",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('slug', models.SlugField(unique=True)),
-                ('assignment_strategy', models.CharField(choices=[('least_loaded', 'Least loaded'), ('round_robin', 'Round robin'), ('manual', 'Manual only')], default='least_loaded', max_length=20)),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='teams', to='helpdesk.calendar')),
-                ('last_assigned_agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='helpdesk.agent')),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='led_teams', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("slug", models.SlugField(unique=True)),
+                (
+                    "assignment_strategy",
+                    models.CharField(
+                        choices=[
+                            ("least_loaded", "Least loaded"),
+                            ("round_robin", "Round robin"),
+                            ("manual", "Manual only"),
+                        ],
+                        default="least_loaded",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="teams",
+                        to="helpdesk.calendar",
+                    ),
+                ),
+                (
+                    "last_assigned_agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="helpdesk.agent",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="led_teams",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('default_priority', models.CharField(choices=[('critical', 'Critical'), ('high', 'High'), ('normal', 'Normal'), ('low', 'Low')], default='normal', max_length=10)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='categories', to='helpdesk.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "default_priority",
+                    models.CharField(
+                        choices=[
+                            ("critical", "Critical"),
+                            ("high", "High"),
+                            ("normal", "Normal"),
+                            ("low", "Low"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="categories",
+                        to="helpdesk.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'categories',
+                "verbose_name_plural": "categories",
             },
         ),
         migrations.AddField(
-            model_name='agent',
-            name='teams',
-            field=models.ManyToManyField(blank=True, related_name='agents', to='helpdesk.team'),
+            model_name="agent",
+            name="teams",
+            field=models.ManyToManyField(blank=True, related_name="agents", to="helpdesk.team"),
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=200)),
-                ('description', models.TextField()),
-                ('priority', models.CharField(choices=[('critical', 'Critical'), ('high', 'High'), ('normal', 'Normal'), ('low', 'Low')], default='normal', max_length=10)),
-                ('status', models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('pending', 'Waiting on customer'), ('on_hold', 'On hold'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='new', max_length=10)),
-                ('audience', models.CharField(choices=[('customer', 'Customer'), ('employee', 'Employee'), ('candidate', 'Candidate')], default='customer', max_length=10)),
-                ('channel', models.CharField(choices=[('web', 'Web form'), ('api', 'API'), ('widget', 'In-app widget'), ('email', 'Email'), ('chat', 'Chat'), ('phone', 'Phone'), ('social', 'Social')], default='api', max_length=10)),
-                ('public_token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('first_response_due', models.DateTimeField(blank=True, null=True)),
-                ('first_responded_at', models.DateTimeField(blank=True, null=True)),
-                ('next_update_due', models.DateTimeField(blank=True, null=True)),
-                ('resolution_due', models.DateTimeField(blank=True, null=True)),
-                ('resolution_paused', models.BooleanField(default=False)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('sla_breached', models.BooleanField(default=False)),
-                ('sla_next_check_at', models.DateTimeField(blank=True, null=True)),
-                ('sla_state', models.JSONField(blank=True, default=dict)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='helpdesk.agent')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='helpdesk.category')),
-                ('requester', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='helpdesk.contact')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='helpdesk.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                ("description", models.TextField()),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("critical", "Critical"),
+                            ("high", "High"),
+                            ("normal", "Normal"),
+                            ("low", "Low"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("pending", "Waiting on customer"),
+                            ("on_hold", "On hold"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("customer", "Customer"),
+                            ("employee", "Employee"),
+                            ("candidate", "Candidate"),
+                        ],
+                        default="customer",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("web", "Web form"),
+                            ("api", "API"),
+                            ("widget", "In-app widget"),
+                            ("email", "Email"),
+                            ("chat", "Chat"),
+                            ("phone", "Phone"),
+                            ("social", "Social"),
+                        ],
+                        default="api",
+                        max_length=10,
+                    ),
+                ),
+                ("public_token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("first_response_due", models.DateTimeField(blank=True, null=True)),
+                ("first_responded_at", models.DateTimeField(blank=True, null=True)),
+                ("next_update_due", models.DateTimeField(blank=True, null=True)),
+                ("resolution_due", models.DateTimeField(blank=True, null=True)),
+                ("resolution_paused", models.BooleanField(default=False)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("sla_breached", models.BooleanField(default=False)),
+                ("sla_next_check_at", models.DateTimeField(blank=True, null=True)),
+                ("sla_state", models.JSONField(blank=True, default=dict)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tickets",
+                        to="helpdesk.agent",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="helpdesk.category",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tickets",
+                        to="helpdesk.contact",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="helpdesk.team",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('customer', 'Customer message'), ('public_reply', 'Public reply'), ('internal_note', 'Internal note')], max_length=20)),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='helpdesk.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("customer", "Customer message"),
+                            ("public_reply", "Public reply"),
+                            ("internal_note", "Internal note"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="helpdesk.ticket",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TicketEvent',
+            name="TicketEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('assigned', 'Assigned'), ('unassigned', 'Unassigned'), ('status_changed', 'Status changed'), ('priority_changed', 'Priority changed'), ('category_changed', 'Category changed'), ('team_changed', 'Team changed'), ('public_reply', 'Public reply'), ('internal_note', 'Internal note'), ('customer_reply', 'Customer reply'), ('sla_policy_applied', 'SLA targets set'), ('sla_started', 'SLA clock started'), ('sla_paused', 'SLA clock paused'), ('sla_resumed', 'SLA clock resumed'), ('sla_warned', 'SLA warning'), ('sla_breached', 'SLA breached'), ('sla_met', 'SLA met'), ('escalated', 'Escalated'), ('public_link_rotated', 'Progress link rotated')], max_length=30)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='helpdesk.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("assigned", "Assigned"),
+                            ("unassigned", "Unassigned"),
+                            ("status_changed", "Status changed"),
+                            ("priority_changed", "Priority changed"),
+                            ("category_changed", "Category changed"),
+                            ("team_changed", "Team changed"),
+                            ("public_reply", "Public reply"),
+                            ("internal_note", "Internal note"),
+                            ("customer_reply", "Customer reply"),
+                            ("sla_policy_applied", "SLA targets set"),
+                            ("sla_started", "SLA clock started"),
+                            ("sla_paused", "SLA clock paused"),
+                            ("sla_resumed", "SLA clock resumed"),
+                            ("sla_warned", "SLA warning"),
+                            ("sla_breached", "SLA breached"),
+                            ("sla_met", "SLA met"),
+                            ("escalated", "Escalated"),
+                            ("public_link_rotated", "Progress link rotated"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="helpdesk.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Holiday',
+            name="Holiday",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='holidays', to='helpdesk.calendar')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("name", models.CharField(blank=True, max_length=100)),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="holidays",
+                        to="helpdesk.calendar",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('calendar', 'date'), name='holiday_once_per_calendar')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("calendar", "date"), name="holiday_once_per_calendar"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SlaPolicy',
+            name="SlaPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('priority', models.CharField(blank=True, choices=[('critical', 'Critical'), ('high', 'High'), ('normal', 'Normal'), ('low', 'Low')], help_text='Blank on a category or customer policy: it applies to every tier.', max_length=10)),
-                ('first_response', models.DurationField(blank=True, null=True)),
-                ('first_response_24x7', models.BooleanField(default=False)),
-                ('update_interval', models.DurationField(blank=True, null=True)),
-                ('update_24x7', models.BooleanField(default=False)),
-                ('resolution', models.DurationField(blank=True, null=True)),
-                ('resolution_24x7', models.BooleanField(default=False)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sla_policies', to='helpdesk.category')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sla_policies', to='helpdesk.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("critical", "Critical"),
+                            ("high", "High"),
+                            ("normal", "Normal"),
+                            ("low", "Low"),
+                        ],
+                        help_text="Blank on a category or customer policy: it applies to every tier.",
+                        max_length=10,
+                    ),
+                ),
+                ("first_response", models.DurationField(blank=True, null=True)),
+                ("first_response_24x7", models.BooleanField(default=False)),
+                ("update_interval", models.DurationField(blank=True, null=True)),
+                ("update_24x7", models.BooleanField(default=False)),
+                ("resolution", models.DurationField(blank=True, null=True)),
+                ("resolution_24x7", models.BooleanField(default=False)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sla_policies",
+                        to="helpdesk.category",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sla_policies",
+                        to="helpdesk.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SLA policy',
-                'verbose_name_plural': 'SLA policies',
-                'constraints': [models.UniqueConstraint(fields=('priority', 'category', 'contact'), name='one_sla_policy_per_scope', nulls_distinct=False), models.CheckConstraint(condition=models.Q(('category__isnull', True), ('contact__isnull', True), _connector='OR'), name='sla_policy_has_one_scope')],
+                "verbose_name": "SLA policy",
+                "verbose_name_plural": "SLA policies",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("priority", "category", "contact"),
+                        name="one_sla_policy_per_scope",
+                        nulls_distinct=False,
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("category__isnull", True), ("contact__isnull", True), _connector="OR"
+                        ),
+                        name="sla_policy_has_one_scope",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['sla_next_check_at'], name='ticket_sla_next_check'),
+            model_name="ticket",
+            index=models.Index(fields=["sla_next_check_at"], name="ticket_sla_next_check"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['team', 'status', 'resolution_due'], name='ticket_team_queue'),
+            model_name="ticket",
+            index=models.Index(
+                fields=["team", "status", "resolution_due"], name="ticket_team_queue"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['assignee', 'status', 'resolution_due'], name='ticket_agent_queue'),
+            model_name="ticket",
+            index=models.Index(
+                fields=["assignee", "status", "resolution_due"], name="ticket_agent_queue"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['requester', 'created_at'], name='ticket_requester'),
+            model_name="ticket",
+            index=models.Index(fields=["requester", "created_at"], name="ticket_requester"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['ticket', 'created_at'], name='message_ticket'),
+            model_name="message",
+            index=models.Index(fields=["ticket", "created_at"], name="message_ticket"),
         ),
         migrations.AddIndex(
-            model_name='ticketevent',
-            index=models.Index(fields=['ticket', 'at', 'id'], name='event_ticket_timeline'),
+            model_name="ticketevent",
+            index=models.Index(fields=["ticket", "at", "id"], name="event_ticket_timeline"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('helpdesk', '0002_defaults'),
+        ("helpdesk", "0002_defaults"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='requester_subscribed',
+            model_name="ticket",
+            name="requester_subscribed",
             field=models.BooleanField(default=True),
         ),
     ]

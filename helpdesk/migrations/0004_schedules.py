@@ -7,7 +7,12 @@ def schedule(apps, schema_editor):
     Schedule = apps.get_model("django_q", "Schedule")
     Schedule.objects.update_or_create(
         name="SLA sweep",
-        defaults={"func": "helpdesk.tasks.sweep_sla", "schedule_type": "I", "minutes": 1, "repeats": -1},
+        defaults={
+            "func": "helpdesk.tasks.sweep_sla",
+            "schedule_type": "I",
+            "minutes": 1,
+            "repeats": -1,
+        },
     )
 
 
@@ -16,6 +21,9 @@ def unschedule(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("helpdesk", "0003_requester_subscribed"), ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more")]
+    dependencies = [
+        ("helpdesk", "0003_requester_subscribed"),
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
+    ]
 
     operations = [migrations.RunPython(schedule, unschedule)]

@@ -58,27 +58,34 @@ class Calendar(models.Model):
         )
 
 
-_calendar_cache: dict[tuple, BusinessCalendar] = {}
+# One entry per calendar: its latest version and the pure calendar built from it.
+_calendar_cache: dict[int | None, tuple[tuple, BusinessCalendar]] = {}
 
 
 def _business_calendar(pk, version, tz, weekly, country, subdivision) -> BusinessCalendar:
     """Build (once per calendar version) the pure calendar the SLA clocks run on."""
-    key = (pk, version, tz, weekly, country, subdivision)
-    if key not in _calendar_cache:
-        custom = set(
-            Holiday.objects.filter(calendar_id=pk).values_list("date", flat=True) if pk else []
-        )
-        if country:
-            this_year = date.today().year
-            custom.update(
-                holidays_for(country, range(this_year - 2, this_year + 4), subdivision or None)
-            )
-        _calendar_cache[key] = BusinessCalendar(
-            timezone=tz,
-            weekly={day: [tuple(w) for w in windows] for day, windows in weekly},
-            holidays=sorted(custom),
-        )
-    return _calendar_cache[key]
+    key = (version, tz, weekly, country, subdivision)
+    cached = _calendar_cache.get(pk)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    custom = set(
+        Holiday.objects.filter(calendar_id=pk).values_list("date", flat=True) if pk else []
+    )
+    if country:
+        this_year = date.today().year
+        custom.update(holidays_for(country, range(this_year - 2, this_year + 4), subdivision or None))
+    calendar = BusinessCalendar(
+        timezone=tz,
+        weekly={day: [tuple(w) for w in windows] for day, windows in weekly},
+        holidays=sorted(custom),
+    )
+    _calendar_cache[pk] = (key, calendar)
+    return calendar
+
+
+def forget_business_calendars() -> None:
+    """Drop every cached calendar (tests: a rolled-back SQLite id can come back with new rows)."""
+    _calendar_cache.clear()
 
 
 class Holiday(models.Model):

@@ -69,6 +69,8 @@ class Ticket(models.Model):
     requester_subscribed = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Bumped by every write; the API's ETag and the admin's collision check compare it.
+    version = models.PositiveIntegerField(default=1)
 
     # The SLA columns below are a cache of replaying the timeline (helpdesk.clocks), kept
     # current by every service that writes an event; they exist to be indexed and sorted on.
@@ -82,14 +84,43 @@ class Ticket(models.Model):
     # Earliest instant at which a running clock reaches a warning or a breach not yet recorded.
     sla_next_check_at = models.DateTimeField(null=True, blank=True)
     sla_state = models.JSONField(default=dict, blank=True)
+    # The earliest due time among the running clocks: what the queues sort by (most urgent first).
+    sla_due = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
 
     class Meta:
+        # One index per queue, matching its filter and its sort (sla_due, then id), so each
+        # queue's first page and its capped count read a few index entries (bench/admin_queue.py).
         indexes = [
             models.Index(fields=["sla_next_check_at"], name="ticket_sla_next_check"),
-            models.Index(fields=["team", "status", "resolution_due"], name="ticket_team_queue"),
             models.Index(
-                fields=["assignee", "status", "resolution_due"], name="ticket_agent_queue"
+                fields=["team", "sla_due", "id"],
+                name="ticket_team_queue",
+                condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            models.Index(
+                fields=["assignee", "sla_due", "id"],
+                name="ticket_agent_queue",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["sla_due", "id"],
+                name="ticket_open_by_due",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["sla_due", "id"],
+                name="ticket_unassigned",
+                condition=models.Q(status__in=OPEN_STATUSES, assignee__isnull=True),
+            ),
+            models.Index(
+                fields=["sla_due", "id"],
+                name="ticket_breached",
+                condition=models.Q(status__in=OPEN_STATUSES, sla_breached=True),
+            ),
+            models.Index(fields=["status", "sla_due", "id"], name="ticket_by_status"),
             models.Index(fields=["requester", "created_at"], name="ticket_requester"),
         ]
 
@@ -132,7 +163,29 @@ class Message(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.kind != self.Kind.INTERNAL_NOTE
+        return self.kind in PUBLIC_MESSAGE_KINDS
+
+
+PUBLIC_MESSAGE_KINDS = (Message.Kind.CUSTOMER, Message.Kind.PUBLIC_REPLY)
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    # A random name: the stored path never carries the uploader's file name or the ticket.
+    return f"attachments/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message; served only to those who may see the message."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class TicketEvent(models.Model):
@@ -158,6 +211,7 @@ class TicketEvent(models.Model):
         SLA_MET = "sla_met", "SLA met"
         ESCALATED = "escalated", "Escalated"
         PUBLIC_LINK_ROTATED = "public_link_rotated", "Progress link rotated"
+        MERGED = "merged", "Merged"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

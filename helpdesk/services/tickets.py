@@ -1,11 +1,14 @@
 """Every write to a ticket: each owns its transaction, locks the row, records the timeline
 and refreshes the SLA columns before it commits."""
 
+from collections.abc import Sequence
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.models import (
+    Attachment,
     Audience,
     Category,
     Channel,
@@ -19,9 +22,10 @@ from helpdesk.models import (
     new_public_token,
 )
 from helpdesk.services.assignment import ticket_auto_assign
+from helpdesk.services.attachments import CheckedFile, attachments_add
 from helpdesk.services.timeline import Kind, event_record, sla_targets_apply, ticket_sla_refresh
 from helpdesk.workflow import check_transition
-from statusfeed.services import ticket_public_event
+from statusfeed.services import ticket_link_revoked, ticket_public_event
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -36,6 +40,11 @@ def public_promise(ticket: Ticket) -> tuple:
 def publish_if_promise_moved(*, ticket: Ticket, promise: tuple, at) -> None:
     if public_promise(ticket) != promise:
         ticket_public_event(ticket=ticket, kind="eta_revised", at=at)
+
+
+def public_attachments(attachments: list[Attachment]) -> list[dict]:
+    """What a progress page may show of a public message's files: a name, a size, an id."""
+    return [{"id": a.pk, "name": a.filename, "size": a.size} for a in attachments]
 
 
 def ticket_create(
@@ -183,7 +192,14 @@ def ticket_change_team(*, ticket: Ticket, team: Team, actor: AbstractBaseUser | 
     return ticket
 
 
-def ticket_reply(*, ticket: Ticket, body: str, public: bool, author: AbstractBaseUser) -> Message:
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    body: str,
+    public: bool,
+    author: AbstractBaseUser,
+    files: Sequence[CheckedFile] = (),
+) -> Message:
     """An agent's public reply (answers the customer, meets response clocks) or internal note."""
     with transaction.atomic():
         ticket = _locked(ticket)
@@ -194,6 +210,7 @@ def ticket_reply(*, ticket: Ticket, body: str, public: bool, author: AbstractBas
         message = Message.objects.create(
             ticket=ticket, kind=kind, author=author, body=body, created_at=now
         )
+        attachments = attachments_add(message=message, files=list(files))
         event_record(
             ticket=ticket,
             kind=Kind.PUBLIC_REPLY if public else Kind.INTERNAL_NOTE,
@@ -213,11 +230,19 @@ def ticket_reply(*, ticket: Ticket, body: str, public: bool, author: AbstractBas
             ticket.save(update_fields=["status"])
         ticket_sla_refresh(ticket=ticket, now=now)
         if public:
-            ticket_public_event(ticket=ticket, kind="public_reply", at=now, message=body)
+            ticket_public_event(
+                ticket=ticket,
+                kind="public_reply",
+                at=now,
+                message=body,
+                attachments=public_attachments(attachments),
+            )
     return message
 
 
-def ticket_customer_reply(*, ticket: Ticket, body: str) -> Message:
+def ticket_customer_reply(
+    *, ticket: Ticket, body: str, files: Sequence[CheckedFile] = ()
+) -> Message:
     """The requester writes back: a ticket waiting on them or resolved goes back to work."""
     with transaction.atomic():
         ticket = _locked(ticket)
@@ -227,6 +252,7 @@ def ticket_customer_reply(*, ticket: Ticket, body: str) -> Message:
         message = Message.objects.create(
             ticket=ticket, kind=Message.Kind.CUSTOMER, body=body, created_at=now
         )
+        attachments = attachments_add(message=message, files=list(files))
         event_record(ticket=ticket, kind=Kind.CUSTOMER_REPLY, at=now, data={"message": message.pk})
         if ticket.status in (Status.PENDING, Status.RESOLVED):
             event_record(
@@ -238,7 +264,13 @@ def ticket_customer_reply(*, ticket: Ticket, body: str) -> Message:
             ticket.status = Status.OPEN
             ticket.save(update_fields=["status"])
         ticket_sla_refresh(ticket=ticket, now=now)
-        ticket_public_event(ticket=ticket, kind="customer_reply", at=now, message=body)
+        ticket_public_event(
+            ticket=ticket,
+            kind="customer_reply",
+            at=now,
+            message=body,
+            attachments=public_attachments(attachments),
+        )
     return message
 
 
@@ -246,11 +278,63 @@ def ticket_rotate_public_token(*, ticket: Ticket, actor: AbstractBaseUser | None
     """Issue a new progress link; the old one stops working at once."""
     token = new_public_token()
     with transaction.atomic():
+        old_hash = _locked(ticket).public_token_hash
         Ticket.objects.filter(pk=ticket.pk).update(public_token_hash=hash_token(token))
         event_record(ticket=ticket, kind=Kind.PUBLIC_LINK_ROTATED, at=timezone.now(), actor=actor)
+        ticket_link_revoked(ticket=ticket, token_hash=old_hash)
     return token
 
 
 def ticket_set_subscription(*, ticket: Ticket, subscribed: bool) -> None:
     """The requester opts in or out of emailed updates from the progress page."""
     Ticket.objects.filter(pk=ticket.pk).update(requester_subscribed=subscribed)
+
+
+def ticket_merge(*, ticket: Ticket, into: Ticket, actor: AbstractBaseUser | None) -> Ticket:
+    """Fold a duplicate into another ticket: the duplicate closes and points at the survivor."""
+    if ticket.pk == into.pk:
+        raise ValueError("A ticket cannot be merged into itself.")
+    with transaction.atomic():
+        # Lock both rows in id order, so two opposite merges cannot deadlock.
+        locked = {
+            t.pk: t
+            for t in Ticket.objects.select_for_update()
+            .select_related("team__calendar")
+            .filter(pk__in=[ticket.pk, into.pk])
+            .order_by("pk")
+        }
+        ticket, into = locked[ticket.pk], locked[into.pk]
+        if ticket.merged_into_id:
+            raise ValueError(f"{ticket.reference} is already merged.")
+        if into.status == Status.CLOSED:
+            raise ValueError(f"{into.reference} is closed; merge into an open ticket.")
+        now = timezone.now()
+        event_record(
+            ticket=ticket,
+            kind=Kind.MERGED,
+            at=now,
+            actor=actor,
+            data={"into": into.reference, "from": ticket.status},
+        )
+        event_record(
+            ticket=into, kind=Kind.MERGED, at=now, actor=actor, data={"from": ticket.reference}
+        )
+        Message.objects.create(
+            ticket=into,
+            kind=Message.Kind.INTERNAL_NOTE,
+            author=actor,
+            body=f"Merged {ticket.reference} ({ticket.subject}) into this ticket.",
+            created_at=now,
+        )
+        ticket.status, ticket.merged_into = Status.CLOSED, into
+        ticket.save(update_fields=["status", "merged_into"])
+        ticket_sla_refresh(ticket=ticket, now=now)
+        ticket_sla_refresh(ticket=into, now=now)
+        ticket_public_event(
+            ticket=ticket,
+            kind="status_changed",
+            at=now,
+            message="This request was combined with another one about the same thing; "
+            "we continue there.",
+        )
+    return into

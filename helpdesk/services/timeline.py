@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from helpdesk.clocks import SlaState, Targets, replay
 from helpdesk.models import Ticket, TicketEvent
+from helpdesk.reports.services import report_rows_sync
 from helpdesk.selectors import sla_targets_for
 
 Kind = TicketEvent.Kind
@@ -64,6 +65,31 @@ _TRANSITION_EVENTS = {
 }
 
 
+def sla_columns(state: SlaState) -> dict:
+    """The ticket's SLA columns as the replayed `state` gives them."""
+    first_response_due = state.clocks["first_response"].due_at
+    next_update_due = state.next_update_due
+    resolution = state.clocks["resolution"]
+    resolution_due = resolution.due_at if resolution.state == "running" else None
+    running_dues = (
+        first_response_due if state.first_responded_at is None else None,
+        next_update_due,
+        resolution_due,
+    )
+    return {
+        "first_response_due": first_response_due,
+        "first_responded_at": state.first_responded_at,
+        "next_update_due": next_update_due,
+        "resolution_due": resolution_due,
+        "resolution_paused": resolution.state == "paused",
+        "resolved_at": state.resolved_at,
+        "sla_breached": state.breached,
+        "sla_next_check_at": state.next_check_at,
+        "sla_state": state.as_data(),
+        "sla_due": min((due for due in running_dues if due is not None), default=None),
+    }
+
+
 def ticket_sla_refresh(*, ticket: Ticket, now: datetime) -> SlaState:
     """Replay the timeline, note clock transitions, and store the result on the ticket."""
     state = sla_state(ticket, now=now)
@@ -75,29 +101,11 @@ def ticket_sla_refresh(*, ticket: Ticket, now: datetime) -> SlaState:
             event_record(
                 ticket=ticket, kind=kind, at=now, data={"clock": name, "cycle": clock.cycle}
             )
-    ticket.first_response_due = state.clocks["first_response"].due_at
-    ticket.first_responded_at = state.first_responded_at
-    ticket.next_update_due = state.next_update_due
-    resolution = state.clocks["resolution"]
-    ticket.resolution_due = resolution.due_at if resolution.state == "running" else None
-    ticket.resolution_paused = resolution.state == "paused"
-    ticket.resolved_at = state.resolved_at
-    ticket.sla_breached = state.breached
-    ticket.sla_next_check_at = state.next_check_at
-    ticket.sla_state = state.as_data()
+    columns = sla_columns(state)
+    for column, value in columns.items():
+        setattr(ticket, column, value)
     ticket.updated_at = now
-    ticket.save(
-        update_fields=[
-            "first_response_due",
-            "first_responded_at",
-            "next_update_due",
-            "resolution_due",
-            "resolution_paused",
-            "resolved_at",
-            "sla_breached",
-            "sla_next_check_at",
-            "sla_state",
-            "updated_at",
-        ]
-    )
+    ticket.version += 1
+    ticket.save(update_fields=[*columns, "updated_at", "version"])
+    report_rows_sync(ticket=ticket, state=state)
     return state

@@ -3,12 +3,12 @@
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 
 from helpdesk.asgi import application
 from helpdesk.models import Status
-from helpdesk.services.tickets import ticket_change_status, ticket_reply
+from helpdesk.services.tickets import ticket_change_status, ticket_reply, ticket_rotate_public_token
 from statusfeed.models import BOARD_STREAM, PublicEvent, PublicStream, ticket_stream
 from statusfeed.services import public_issue_create
 
@@ -21,6 +21,13 @@ async def connect(path: str, origin=ORIGIN) -> WebsocketCommunicator:
     connected, _ = await communicator.connect()
     assert connected
     return communicator
+
+
+@pytest.fixture(autouse=True)
+async def close_worker_connections():
+    """The consumers' database thread keeps its connection; close it so the test DB can go."""
+    yield
+    await database_sync_to_async(connections.close_all)()
 
 
 @pytest.fixture
@@ -151,3 +158,13 @@ async def test_board_stream_sends_issue_updates(db, make_agent):
         await database_sync_to_async(PublicEvent.objects.filter(stream=BOARD_STREAM).count)() == 1
     )
     await ws.disconnect()
+
+
+async def test_rotating_the_link_closes_sockets_opened_with_the_old_one(link, make_agent):
+    ticket, token = link
+    ws = await connect(f"/ws/status/t/{token}/")
+    await ws.receive_json_from()
+
+    await database_sync_to_async(ticket_rotate_public_token)(ticket=ticket, actor=None)
+
+    assert await ws.receive_output(timeout=2) == {"type": "websocket.close", "code": 4404}

@@ -72,10 +72,26 @@ CALENDARS = [
 ]
 
 CONTACTS = [
-    "Ada Lovelace", "Alan Turing", "Barbara Liskov", "Claude Shannon", "Donald Knuth",
-    "Edsger Dijkstra", "Frances Allen", "Grace Hopper", "Hedy Lamarr", "Ivan Sutherland",
-    "John Backus", "Katherine Johnson", "Leslie Lamport", "Margaret Hamilton", "Niklaus Wirth",
-    "Radia Perlman", "Shafi Goldwasser", "Tim Berners-Lee", "Vint Cerf", "Whitfield Diffie",
+    "Ada Lovelace",
+    "Alan Turing",
+    "Barbara Liskov",
+    "Claude Shannon",
+    "Donald Knuth",
+    "Edsger Dijkstra",
+    "Frances Allen",
+    "Grace Hopper",
+    "Hedy Lamarr",
+    "Ivan Sutherland",
+    "John Backus",
+    "Katherine Johnson",
+    "Leslie Lamport",
+    "Margaret Hamilton",
+    "Niklaus Wirth",
+    "Radia Perlman",
+    "Shafi Goldwasser",
+    "Tim Berners-Lee",
+    "Vint Cerf",
+    "Whitfield Diffie",
 ]
 CANDIDATES = ["Anna Kovářová", "Ben Oduya", "Carla Ruiz", "Dmitri Volkov"]
 EMPLOYEES = ["Eliska Malá", "Frank Osei", "Greta Lind"]
@@ -204,8 +220,26 @@ REOPENED = "It broke again after the update."
 
 # Where each demo ticket ends up; a cycle of 20, so any 20 consecutive tickets show every status.
 STATUS_PLAN = [
-    "new", "open", "pending", "resolved", "open", "closed", "on_hold", "new", "resolved", "open",
-    "closed", "pending", "open", "resolved", "new", "on_hold", "open", "resolved", "closed", "new",
+    "new",
+    "open",
+    "pending",
+    "resolved",
+    "open",
+    "closed",
+    "on_hold",
+    "new",
+    "resolved",
+    "open",
+    "closed",
+    "pending",
+    "open",
+    "resolved",
+    "new",
+    "on_hold",
+    "open",
+    "resolved",
+    "closed",
+    "new",
 ]
 BATCH = 25
 
@@ -274,12 +308,25 @@ class Command(BaseCommand):
                 Team.objects.filter(slug__in=team_slugs).update(calendar=calendar)
 
     def seed_staff(self) -> None:
-        agents_group = self.group("Agents", codenames=[
-            "view_calendar", "view_holiday", "view_team", "view_agent", "view_category",
-            "view_slapolicy", "view_message", "view_ticketevent",
-            "view_ticket", "add_ticket", "change_ticket",
-            "view_contact", "add_contact", "change_contact",
-        ])
+        agents_group = self.group(
+            "Agents",
+            codenames=[
+                "view_calendar",
+                "view_holiday",
+                "view_team",
+                "view_agent",
+                "view_category",
+                "view_slapolicy",
+                "view_message",
+                "view_ticketevent",
+                "view_ticket",
+                "add_ticket",
+                "change_ticket",
+                "view_contact",
+                "add_contact",
+                "change_contact",
+            ],
+        )
         leads_group = self.group("Team leads", codenames=None)
         password = make_password(STAFF_PASSWORD)  # hashed once: hashing is slow by design
         teams = {team.slug: team for team in Team.objects.all()}

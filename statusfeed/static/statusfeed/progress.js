@@ -12,6 +12,8 @@
     eta_revised: "Our estimate changed",
     public_issue_linked: "Linked to a known issue",
     public_issue_update: "Update on a known issue",
+    sla_warning: "Still working on it",
+    feedback_follow_up: "We followed up on your feedback",
   };
 
   const setTime = (wrapper, timeEl, iso) => {
@@ -55,6 +57,20 @@
       body.className = "message";
       body.textContent = event.message;  // text, never HTML
       item.append(body);
+    }
+    if (event.attachments && event.attachments.length) {
+      const files = document.createElement("ul");
+      files.className = "files";
+      event.attachments.forEach((file) => {
+        const link = document.createElement("a");
+        link.href = "files/" + encodeURIComponent(file.id);  // relative to this page's URL
+        link.setAttribute("download", "");
+        link.textContent = file.name;
+        const entry = document.createElement("li");
+        entry.append(link, " (" + Math.max(1, Math.round(file.size / 1024)) + " KB)");
+        files.append(entry);
+      });
+      item.append(files);
     }
     $("timeline").prepend(item);
   };

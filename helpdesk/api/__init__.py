@@ -1,0 +1,1 @@
+"""The agent REST API under /api/v1/."""

@@ -1,0 +1,98 @@
+"""A ticket's whole story for the agent: messages, their files and events, in one query."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import CharField, F, TextField, Value
+from django.db.models.functions import Cast
+
+from helpdesk.models import Attachment, Message, Ticket, TicketEvent
+
+# Timeline events that a message already shows.
+MESSAGE_EVENTS = (
+    TicketEvent.Kind.PUBLIC_REPLY,
+    TicketEvent.Kind.INTERNAL_NOTE,
+    TicketEvent.Kind.CUSTOMER_REPLY,
+)
+MESSAGE_LABELS = dict(Message.Kind.choices)
+EVENT_LABELS = dict(TicketEvent.Kind.choices)
+COLUMNS = ("source", "id", "kind", "at", "who", "text")
+
+
+@dataclass
+class Entry:
+    source: str  # "message" or "event"
+    id: int
+    kind: str
+    at: datetime
+    who: str | None
+    text: str
+    files: list[dict] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        labels = MESSAGE_LABELS if self.source == "message" else EVENT_LABELS
+        return labels.get(self.kind, self.kind)
+
+
+def ticket_timeline(ticket: Ticket, *, limit: int | None = None) -> list[Entry]:
+    """Messages and events merged, newest first, up to `limit` rows; a message's files come
+    as rows of their own (name in `kind`, message id in `who`, size in `text`), so the page
+    needs one UNION query whatever the length of the story."""
+    messages = ticket.messages.annotate(
+        source=Value("message", CharField()),
+        at=F("created_at"),
+        who=F("author__username"),
+        text=F("body"),
+    )
+    files = Attachment.objects.filter(message__ticket=ticket).annotate(
+        source=Value("file", CharField()),
+        kind=F("filename"),
+        at=F("message__created_at"),
+        who=Cast("message_id", CharField()),
+        text=Cast("size", TextField()),
+    )
+    events = ticket.events.exclude(kind__in=MESSAGE_EVENTS).annotate(
+        source=Value("event", CharField()),
+        who=F("actor__username"),
+        text=Cast("data", TextField()),
+    )
+    rows = (
+        messages.values_list(*COLUMNS)
+        .order_by()
+        .union(
+            files.values_list(*COLUMNS).order_by(),
+            events.values_list(*COLUMNS).order_by(),
+            all=True,
+        )
+        .order_by("-at", "-source", "-id")
+    )
+    if limit is not None:
+        rows = rows[:limit]
+    entries: list[Entry] = []
+    by_message: dict[int, Entry] = {}
+    pending_files = []
+    for source, pk, kind, at, who, text in rows:
+        if source == "file":
+            pending_files.append({"id": pk, "name": kind, "message": int(who), "size": int(text)})
+            continue
+        entry = Entry(source, pk, kind, at, who, _event_text(text) if source == "event" else text)
+        entries.append(entry)
+        if source == "message":
+            by_message[pk] = entry
+    for file in pending_files:
+        if file["message"] in by_message:  # its message may lie beyond the limit
+            by_message[file["message"]].files.append(file)
+    return entries
+
+
+def _event_text(data: str) -> str:
+    """An event's details as 'key: value' pairs an agent can read."""
+    try:
+        values = json.loads(data or "{}")
+    except ValueError:
+        return data
+    if not isinstance(values, dict):
+        return str(values)
+    return " · ".join(f"{key.replace('_', ' ')}: {value}" for key, value in values.items())
