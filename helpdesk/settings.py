@@ -96,9 +96,17 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    # No persistent connections: under ASGI each request thread would keep its own (Django's
-    # advice); put PgBouncer in front of PostgreSQL when connecting is too slow.
+    # A connection pool per process rather than persistent connections: under ASGI each
+    # request thread would keep its own. DATABASE_POOL_MAX=0 turns the pool off (e.g. behind
+    # PgBouncer in transaction mode).
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    pool_max = int(os.environ.get("DATABASE_POOL_MAX", "8"))
+    if pool_max and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": pool_max,
+            "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {

@@ -8,6 +8,8 @@ from helpdesk.health import healthz
 admin.site.site_header = "Helpdesk"
 admin.site.site_title = "Helpdesk"
 admin.site.index_title = "Queues and settings"
+# Queues need the width: the app list stays on the admin home page.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -5,6 +5,7 @@ from django.contrib.admin import helpers
 
 from helpdesk.models import Agent, Priority, Status, Ticket
 from helpdesk.workflow import InvalidTransition, check_transition
+from helpdesk.workspace.widgets import flatten_selects
 from statusfeed.forms import MultipleFileField
 from statusfeed.models import PublicIssue
 
@@ -104,3 +105,7 @@ class TicketActionForm(helpers.ActionForm):
         required=False,
         label="Public issue",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        flatten_selects(self)

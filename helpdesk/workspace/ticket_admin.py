@@ -10,7 +10,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -44,6 +44,7 @@ from helpdesk.workspace.forms import (
 from helpdesk.workspace.macros import macro_render, macros_for
 from helpdesk.workspace.queues import QUEUES, count_label, queue_counts, queue_filter
 from helpdesk.workspace.timeline import ticket_timeline
+from helpdesk.workspace.widgets import row_checkbox
 from statusfeed.presenters import local_display
 from statusfeed.services import ticket_link_public_issue
 
@@ -60,6 +61,8 @@ TICKET_STORY_FIELDS = ("subject", "description", "requester", "audience", "chann
 TICKET_WORK_FIELDS = ("status", "priority", "category", "team", "assignee", "seen_version")
 COUNT_LIMIT = 1_000
 TIMELINE_LIMIT = 100  # newest first; the page links to the whole story
+
+URGENT_FIRST = F("sla_due").asc(nulls_last=True)
 
 
 def grants(request: HttpRequest) -> access.Grants:
@@ -82,8 +85,9 @@ class TicketChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         tickets = super().get_queryset(request, exclude_parameters).defer("description")
         # Queues are about work still to do: done tickets show when a status asks for them,
-        # or when a search looks for one.
-        if "status__exact" not in request.GET and not request.GET.get("q"):
+        # or when a search looks for one. A queue filters on status itself (said twice, the
+        # condition would make PostgreSQL misjudge how many rows match and skip the index).
+        if not {"status__exact", "queue"} & request.GET.keys() and not request.GET.get("q"):
             tickets = tickets.filter(status__in=OPEN_STATUSES)
         return tickets
 
@@ -138,9 +142,11 @@ class TicketAdmin(admin.ModelAdmin):
     list_display_links = ("reference",)
     list_select_related = ("team__calendar", "assignee__user", "requester")
     list_filter = (QueueFilter, TeamFilter, "status", "priority")
-    list_per_page = 50
+    list_per_page = 25
     search_fields = ("subject", "requester__email")
-    ordering = ("sla_due", "id")  # most urgent first; PostgreSQL puts tickets with no due last
+    # Most urgent first; tickets whose clocks are all paused or stopped (no due) last. The
+    # explicit NULLS LAST is PostgreSQL's default, so the queue indexes still serve it.
+    ordering = (URGENT_FIRST, "id")
     sortable_by = ("reference", "priority", "status", "sla")
     show_full_result_count = False
     paginator = CappedPaginator
@@ -194,11 +200,14 @@ class TicketAdmin(admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return TicketChangeList
 
+    def action_checkbox(self, ticket: Ticket) -> str:
+        return row_checkbox(ticket.pk, str(ticket))
+
     @admin.display(description="Reference", ordering="id")
     def reference(self, ticket: Ticket) -> str:
         return ticket.reference
 
-    @admin.display(description="SLA", ordering="sla_due")
+    @admin.display(description="SLA", ordering=URGENT_FIRST)
     def sla(self, ticket: Ticket):
         badges = ticket_badges(ticket, now=timezone.now())
         if not badges:
