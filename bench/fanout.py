@@ -31,7 +31,6 @@ import httpx
 import psycopg
 import websockets
 from psycopg import sql
-from websockets.protocol import State
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -69,7 +68,8 @@ class Result:
     missing: int  # (client, event) pairs never received, warm-up included; must be 0
     clients_missing: int  # clients that missed at least one event
     refused: int  # clients the server refused or hung up on before the snapshot
-    disconnected: int  # clients whose socket the server closed during the run
+    disconnected: int  # times the server closed a socket during the run (the client came back
+    # with ?after=<last seq>, as the page does, so its events are not missing)
     load_1m: float  # this machine's load average when the configuration started
 
 
@@ -100,6 +100,9 @@ class Watcher:
         self.received: dict[int, float] = {}
         self.ws: websockets.ClientConnection | None = None
         self.error: str | None = None
+        self.seq = 0  # the last seq seen, for ?after= when reconnecting
+        self.reconnects = 0  # times the server dropped the socket and it came back
+        self.closing = False
 
     async def connect(self, gate: asyncio.Semaphore) -> bool:
         """Open the socket and read the snapshot; False if the server refused or hung up."""
@@ -113,14 +116,32 @@ class Watcher:
                 return False
         if snapshot["type"] != "snapshot":
             raise RuntimeError(f"Expected a snapshot first, got {snapshot['type']!r}")
+        self.seq = snapshot["seq"]
         return True
 
     async def listen(self) -> None:
-        async for raw in self.ws:
-            at = time.perf_counter()
-            message = json.loads(raw)
-            if message["type"] == "event" and message.get("message") in self.expected:
-                self.received[self.expected[message["message"]]] = at
+        """Read events until the run closes the socket; like the page's script, reconnect
+        with ?after=<last seq> when the server drops it, so nothing published is lost."""
+        while True:
+            try:
+                async for raw in self.ws:
+                    at = time.perf_counter()
+                    message = json.loads(raw)
+                    self.seq = max(self.seq, message.get("seq", 0))
+                    if message["type"] == "event" and message.get("message") in self.expected:
+                        self.received[self.expected[message["message"]]] = at
+            except websockets.ConnectionClosed:
+                pass
+            if self.closing:
+                return
+            self.reconnects += 1
+            await asyncio.sleep(0.5)
+            try:
+                self.ws = await websockets.connect(
+                    f"{self.url}?after={self.seq}", origin=self.origin, ping_interval=None
+                )
+            except (OSError, websockets.WebSocketException):
+                continue
 
 
 def percentile(ascending: list[float], fraction: float) -> float:
@@ -207,8 +228,10 @@ async def measure(
         sent, took = await post_events(base_urls, token, messages)
         await delivery(watchers, clients * events)
         server_cpu, client_cpu = cpu_seconds(pids) - server_cpu, time.process_time() - client_cpu
-        disconnected = sum(1 for w in watchers if w.ws and w.ws.state is not State.OPEN)
+        disconnected = sum(w.reconnects for w in watchers)
     finally:
+        for w in watchers:
+            w.closing = True
         await asyncio.gather(*(w.ws.close() for w in watchers if w.ws))
     await asyncio.gather(*listeners, return_exceptions=True)
 
@@ -436,7 +459,8 @@ def main(argv: list[str] | None = None) -> list[Result]:
         log(
             f"{result.config}: {result.missing} missing, {result.failed_posts} failed POSTs, "
             f"{result.refused} refused, "
-            f"{result.disconnected} disconnected by the server (load was {result.load_1m:.2f})"
+            f"{result.disconnected} reconnects after the server dropped a socket "
+            f"(load was {result.load_1m:.2f})"
         )
         results.append(result)
     print(json.dumps([asdict(r) for r in results], indent=2) if options.json else table(results))
