@@ -47,13 +47,19 @@ def ticket_take(*, ticket: Ticket, agent: Agent) -> bool:
             pk=ticket.pk, assignee__isnull=True, status__in=OPEN_STATUSES
         ).update(assignee=agent)
         if won:
+            now = timezone.now()
             event_record(
                 ticket=ticket,
                 kind=Kind.ASSIGNED,
-                at=timezone.now(),
+                at=now,
                 actor=agent.user,
                 data={"agent": agent.pk, "how": "took"},
             )
+            # Like any other change: a new version (an open form of it is now stale) and
+            # the SLA state and report rows brought up to date.
+            taken = Ticket.objects.select_related("team__calendar").get(pk=ticket.pk)
+            ticket_sla_refresh(ticket=taken, now=now)
+            ticket.assignee, ticket.version = agent, taken.version
     return bool(won)
 
 

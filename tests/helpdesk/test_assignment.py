@@ -41,6 +41,18 @@ def test_take_it_claims_an_unassigned_ticket(db, make_ticket, make_agent):
     assert ticket.assignee == agent
 
 
+def test_taking_a_ticket_makes_an_open_form_of_it_stale(db, make_ticket, make_agent):
+    agent = make_agent("grace")
+    ticket = make_ticket()
+    seen = ticket.version
+
+    ticket_take(ticket=ticket, agent=agent)
+
+    ticket.refresh_from_db()
+    assert ticket.version == seen + 1
+    assert ticket.report_outcome.agent_id == agent.pk  # the report's agent row follows it
+
+
 def test_take_it_loses_to_an_earlier_taker(db, make_ticket, make_agent):
     first, second = make_agent("grace"), make_agent("linus")
     ticket = make_ticket()
