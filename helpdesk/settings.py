@@ -94,31 +94,35 @@ TEMPLATES = [
     },
 ]
 
+# WAL and IMMEDIATE let the ASGI server and the task cluster share one SQLite file without
+# "database is locked" under ordinary load: writers queue for up to `timeout` seconds.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     # A connection pool per process rather than persistent connections: under ASGI each
     # request thread would keep its own. DATABASE_POOL_MAX=0 turns the pool off (e.g. behind
     # PgBouncer in transaction mode).
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    engine = DATABASES["default"]["ENGINE"]
     pool_max = int(os.environ.get("DATABASE_POOL_MAX", "8"))
-    if pool_max and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    if pool_max and engine.endswith("postgresql"):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
             "max_size": pool_max,
             "timeout": 10,
         }
+    elif engine.endswith("sqlite3"):
+        DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "db.sqlite3",
-            # WAL and IMMEDIATE let the ASGI server and the task cluster share one file
-            # without "database is locked" under ordinary load.
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
