@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from feedback.surveys.dashboard import satisfaction_page
+from feedback.surveys.follow_ups import follow_up_outcome_publish
 from feedback.surveys.models import (
     RelationshipSurvey,
     SatisfactionReport,
@@ -19,7 +20,6 @@ from feedback.surveys.models import (
     SurveyFollowUp,
     TicketSurvey,
 )
-from feedback.surveys.services import follow_up_outcome_publish
 from helpdesk.access import user_is_manager
 from helpdesk.models import Message, Ticket
 from helpdesk.services.outbound import outbound_retry_now

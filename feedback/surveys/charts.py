@@ -1,6 +1,8 @@
 """The Satisfaction Index's trend as inline SVG, drawn like the SLA report's charts (the same
 axis, markup helpers and escaping from helpdesk.reports.charts): nothing fetched, no script."""
 
+import math
+
 from django.utils.safestring import SafeString, mark_safe
 
 from helpdesk.reports.charts import FONT, _percent_axis, _svg, _tag
@@ -37,7 +39,7 @@ def satisfaction_trend_chart(
 
     # The SLA charts' 0–100 axis, without their "%": the index is a score, not a share.
     parts = [_percent_axis(left, top, plot_w, plot_h).replace("%</text>", "</text>")]
-    every = max(1, len(labels) // 8)  # at most ~8 labels under the axis
+    every = math.ceil(len(labels) / 8)  # at most 8 labels under the axis
     for i, label in enumerate(labels):
         if i % every == 0:
             parts.append(

@@ -135,7 +135,7 @@ class SatisfactionForm(forms.Form):
         start, end = cleaned.get("from"), cleaned.get("to")
         if start and end and start > end:
             raise forms.ValidationError("The period must not end before it starts.")
-        if start and end and not (FIRST_YEAR <= start.year and end.year <= LAST_YEAR):
+        if start and end and not (start.year >= FIRST_YEAR and end.year <= LAST_YEAR):
             raise forms.ValidationError(f"Dates run from {FIRST_YEAR} to {LAST_YEAR}.")
         if start and end and (end - start).days > 3 * 366:
             raise forms.ValidationError("The period may be at most three years long.")

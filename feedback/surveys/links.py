@@ -38,16 +38,12 @@ def nps_url(survey: RelationshipSurvey) -> str:
 
 def _unsign(token: str, salt: str) -> tuple[int, int]:
     try:
-        value = signing.loads(
-            token, salt=salt, max_age=settings.SURVEY_OPEN_FOR.total_seconds()
-        )
+        value = signing.loads(token, salt=salt, max_age=settings.SURVEY_OPEN_FOR.total_seconds())
     except signing.SignatureExpired as exc:
         raise LinkExpired from exc
     except (signing.BadSignature, ValueError, TypeError, UnicodeError) as exc:
         raise LinkInvalid from exc
-    if not (
-        isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)
-    ):
+    if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)):
         raise LinkInvalid
     return value[0], value[1]
 

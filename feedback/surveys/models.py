@@ -45,8 +45,9 @@ class TicketSurvey(SurveyGrouping):
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="ticket_surveys"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    # Resolution plus SURVEY_DELAY: from then on the page offers it and the invitation goes out.
-    offer_at = models.DateTimeField()
+    # Resolution plus SURVEY_DELAY: from then on the page offers it and the invitation goes
+    # out. Empty while withdrawn: the ticket was reopened before the survey was answered.
+    offer_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
     answered_via = models.CharField(max_length=10, choices=AnsweredVia.choices, blank=True)
@@ -117,12 +118,8 @@ class RelationshipSurvey(SurveyGrouping):
 class SurveyFollowUp(models.Model):
     """The ticket an unhappy answer opened, and what the team did, once made public."""
 
-    original = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="survey_follow_ups"
-    )
-    ticket = models.OneToOneField(
-        Ticket, on_delete=models.CASCADE, related_name="survey_follow_up"
-    )
+    original = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="survey_follow_ups")
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="survey_follow_up")
     # Exactly one of the two; each unique, so one answer can never open two follow-ups.
     ticket_survey = models.OneToOneField(
         TicketSurvey, null=True, blank=True, on_delete=models.CASCADE, related_name="follow_up"

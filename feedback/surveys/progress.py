@@ -4,15 +4,18 @@ from django.utils import timezone
 
 from feedback.surveys.forms import PAGE_PREFIX, TicketSurveyForm
 from feedback.surveys.models import TicketSurvey
-from feedback.surveys.windows import Window, edit_until_display, ticket_survey_window
+from feedback.surveys.windows import DONE, Window, edit_until_display, ticket_survey_window
 from helpdesk.models import Ticket
 
 
 def progress_survey_context(ticket: Ticket, *, form: TicketSurveyForm | None = None) -> dict | None:
-    """What the block shows (one query), or None while there is nothing to show.
+    """What the block shows (one query once the ticket is done), or None while there is
+    nothing to show (a reopened ticket's answer included: its survey is withdrawn).
 
     `form` is a submitted form with its errors: it is shown whatever the survey's window.
     """
+    if form is None and ticket.status not in DONE:
+        return None  # most views of a page: no survey yet, and no query to find that out
     survey = TicketSurvey.objects.filter(ticket_id=ticket.pk).first()
     window = (
         ticket_survey_window(survey, ticket_status=ticket.status, now=timezone.now())
@@ -23,7 +26,9 @@ def progress_survey_context(ticket: Ticket, *, form: TicketSurveyForm | None = N
         if not window.takes_answers and window != Window.ANSWERED:
             return None
         if window.takes_answers:
-            form = TicketSurveyForm(initial=TicketSurveyForm.initial_for(survey), prefix=PAGE_PREFIX)
+            form = TicketSurveyForm(
+                initial=TicketSurveyForm.initial_for(survey), prefix=PAGE_PREFIX
+            )
     return {
         "form": form,
         "window": str(window),

@@ -1,19 +1,19 @@
 """Writes of the surveys: a survey scheduled at resolution, answers, the follow-up an unhappy
-answer opens (exactly one per survey), a promoter's thank-you, and publishing what we did.
+answer opens (exactly one per survey, feedback.surveys.follow_ups), a promoter's thank-you.
 
 Each function owns its transaction and locks the survey row it changes, so a repeated or
 concurrent submit of the same answer waits for the first and then finds its follow-up.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from feedback.models import TicketTriage
+from feedback.surveys.follow_ups import follow_up_open
 from feedback.surveys.metrics import (
     CES_SCALE,
     CSAT_SCALE,
@@ -30,7 +30,6 @@ from feedback.surveys.models import (
     TicketSurvey,
 )
 from feedback.surveys.windows import (
-    DONE,
     SurveyClosed,
     Window,
     check_takes_answers,
@@ -39,22 +38,16 @@ from feedback.surveys.windows import (
     ticket_survey_window,
 )
 from feedback.triage import sentiment_score
-from helpdesk.models import Category, Contact, DeliveryStatus, Priority, SlaPolicy, Team, Ticket
+from helpdesk.models import Contact, DeliveryStatus, Ticket
 from helpdesk.services.notifications import enqueue_after_commit
-from helpdesk.services.tickets import ticket_create
-from statusfeed.services import ticket_public_event
-
-FOLLOW_UP_CATEGORY = "survey-follow-up"
-FOLLOW_UP_RESOLUTION = timedelta(hours=48)
-CX_TEAM = "cx-insights"
-# The public event that carries "you told us…, we did…" to the original ticket's page.
-FOLLOW_UP_EVENT = "feedback_follow_up"
 
 
 def survey_grouping(ticket: Ticket) -> dict:
     """Where an answer about this ticket counts in the Satisfaction Index."""
     touchpoint = (
-        TicketTriage.objects.filter(ticket_id=ticket.pk).values_list("touchpoint", flat=True).first()
+        TicketTriage.objects.filter(ticket_id=ticket.pk)
+        .values_list("touchpoint", flat=True)
+        .first()
     )
     return {
         "team_id": ticket.team_id,
@@ -89,6 +82,11 @@ def ticket_survey_schedule(*, ticket: Ticket, resolved_at: datetime) -> TicketSu
         survey.save(update_fields=["offer_at"])
     _invitation_queue(survey=survey, contact=ticket.requester)
     return survey
+
+
+def ticket_survey_withdraw(*, ticket: Ticket) -> None:
+    """A reopened ticket is not surveyed until it is resolved again (an answer stays)."""
+    TicketSurvey.objects.filter(ticket_id=ticket.pk, answered_at__isnull=True).update(offer_at=None)
 
 
 def _invitation_queue(*, survey: TicketSurvey, contact: Contact | None) -> None:
@@ -155,7 +153,7 @@ def ticket_survey_answer(
         survey.save()
         if answer.csat <= LOW_CSAT_MAX and not _has_follow_up(ticket_survey=survey):
             rating = f"you rated how we handled your request {answer.csat} out of 5"
-            _follow_up_open(
+            follow_up_open(
                 original=ticket,
                 contact=ticket.requester,
                 told=_quoted(answer.comment, rating),
@@ -200,7 +198,7 @@ def nps_answer(*, survey: RelationshipSurvey, score: int, comment: str = "") -> 
         survey.save()
         if score <= DETRACTOR_MAX and not _has_follow_up(relationship_survey=survey):
             rating = f"you scored us {score} out of 10 for recommending us"
-            _follow_up_open(
+            follow_up_open(
                 original=ticket,
                 contact=survey.contact,
                 told=_quoted(comment, rating),
@@ -236,78 +234,3 @@ def _thank_you_queue(*, survey: RelationshipSurvey) -> None:
         relationship_survey=survey,
     )
     enqueue_after_commit("feedback.surveys.tasks.deliver_survey_email", email.pk)
-
-
-# Follow-ups.
-
-
-def follow_up_category() -> Category:
-    """The follow-ups' category: its SLA policy gives them 48 hours, around the clock.
-
-    Seeded by a migration; put back (on the CX team) if an admin removed it, so an unhappy
-    answer never fails to open its follow-up.
-    """
-    category = Category.objects.filter(slug=FOLLOW_UP_CATEGORY).first()
-    if category is not None:
-        return category
-    team = Team.objects.filter(slug=CX_TEAM).first() or Team.objects.order_by("pk").first()
-    category, _ = Category.objects.get_or_create(
-        slug=FOLLOW_UP_CATEGORY,
-        defaults={"name": "Survey follow-up", "team": team, "default_priority": Priority.NORMAL},
-    )
-    SlaPolicy.objects.get_or_create(
-        priority="",
-        category=category,
-        contact=None,
-        defaults={"resolution": FOLLOW_UP_RESOLUTION, "resolution_24x7": True},
-    )
-    return category
-
-
-def _follow_up_open(
-    *, original: Ticket, contact: Contact | None, told: str, summary: str, **survey
-) -> SurveyFollowUp:
-    """A ticket owned by the original ticket's team, on the follow-up category's 48 h SLA."""
-    ticket, _token = ticket_create(
-        subject=f"Following up on your feedback about {original.reference}",
-        description=summary
-        + "\n\nContact them, put it right, resolve this ticket, then publish what we did from "
-        "its survey follow-up: it shows on the progress page of " + original.reference + ".",
-        category=follow_up_category(),
-        requester=contact,
-        team=original.team,
-        audience=original.audience,
-        channel=original.channel,
-    )
-    return SurveyFollowUp.objects.create(original=original, ticket=ticket, you_told_us=told, **survey)
-
-
-def follow_up_outcome_publish(
-    *, follow_up: SurveyFollowUp, outcome: str, actor: AbstractBaseUser | None
-) -> SurveyFollowUp:
-    """Show "you told us…, we did…" on the original ticket's progress page, once the
-    follow-up is resolved; through the outbox, so the page updates live and the requester
-    gets it by email like any public update."""
-    outcome = outcome.strip()
-    if not outcome:
-        raise ValueError("Write what we did before publishing it.")
-    with transaction.atomic():
-        follow_up = SurveyFollowUp.objects.select_for_update().get(pk=follow_up.pk)
-        if follow_up.outcome_published_at is not None:
-            raise ValueError("This follow-up's outcome is already on the progress page.")
-        ticket = Ticket.objects.get(pk=follow_up.ticket_id)
-        if ticket.status not in DONE:
-            raise ValueError(f"Resolve {ticket.reference} first: only a done follow-up is shown.")
-        now = timezone.now()
-        follow_up.outcome, follow_up.outcome_published_at = outcome, now
-        follow_up.published_by = actor
-        follow_up.save(update_fields=["outcome", "outcome_published_at", "published_by"])
-        ticket_public_event(
-            ticket=Ticket.objects.get(pk=follow_up.original_id),
-            kind=FOLLOW_UP_EVENT,
-            at=now,
-            message=f"You told us: {follow_up.you_told_us}\nWe did: {outcome}",
-            you_told_us=follow_up.you_told_us,
-            we_did=outcome,
-        )
-    return follow_up

@@ -39,7 +39,7 @@ def edit_until(answered_at: datetime) -> datetime:
 def ticket_survey_window(survey: TicketSurvey, *, ticket_status: str, now: datetime) -> Window:
     if survey.answered_at is not None:
         return _answer_window(survey.answered_at, now)
-    if ticket_status not in DONE or now < survey.offer_at:
+    if ticket_status not in DONE or survey.offer_at is None or now < survey.offer_at:
         return Window.WAITING
     return Window.OPEN if now < survey.offer_at + settings.SURVEY_OPEN_FOR else Window.EXPIRED
 

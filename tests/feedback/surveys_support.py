@@ -1,4 +1,7 @@
-"""Fixtures of the survey tests: a resolved ticket whose survey is offered, its links, answers."""
+"""Fixtures of the survey tests: a resolved ticket whose survey is offered, its links, answers.
+
+Test modules import the fixtures by their function names (`offered_fixture`, …); pytest
+knows them by their `name`s."""
 
 from datetime import timedelta
 
@@ -13,8 +16,8 @@ from helpdesk.services.tickets import ticket_change_status
 DELAY = timedelta(hours=1)
 
 
-@pytest.fixture(autouse=True)
-def survey_settings(settings):
+@pytest.fixture(name="survey_settings", autouse=True)
+def survey_settings_fixture(settings):
     settings.SURVEY_DELAY = DELAY
     settings.SURVEY_OPEN_FOR = timedelta(days=30)
     settings.SURVEY_EDIT_WINDOW = timedelta(hours=48)
@@ -27,8 +30,8 @@ def resolve(ticket: Ticket) -> Ticket:
     return ticket_change_status(ticket=ticket, status=Status.RESOLVED, actor=None)
 
 
-@pytest.fixture
-def offered(clock, make_ticket_link):
+@pytest.fixture(name="offered")
+def offered_fixture(clock, make_ticket_link):
     """A ticket resolved at 09:00 and its progress token; the clock at 10:01, survey offered."""
     ticket, token = make_ticket_link()
     resolve(ticket)
@@ -36,13 +39,13 @@ def offered(clock, make_ticket_link):
     return ticket, token
 
 
-@pytest.fixture
-def survey(offered) -> TicketSurvey:
+@pytest.fixture(name="survey")
+def survey_fixture(offered) -> TicketSurvey:
     return TicketSurvey.objects.get(ticket=offered[0])
 
 
-@pytest.fixture
-def survey_link(survey) -> str:
+@pytest.fixture(name="survey_link")
+def survey_link_fixture(survey) -> str:
     return f"/feedback/survey/{ticket_survey_token(survey)}/"
 
 

@@ -6,21 +6,22 @@ from datetime import timedelta
 import pytest
 from django.core import signing
 
+from feedback.surveys.follow_ups import follow_up_category, follow_up_outcome_publish
 from feedback.surveys.links import TICKET_SURVEY_SALT, ticket_survey_token
 from feedback.surveys.models import SurveyFollowUp, TicketSurvey
-from feedback.surveys.services import follow_up_category
 from feedback.surveys.windows import SurveyClosed
 from helpdesk.models import Status, Ticket
 from helpdesk.services.tickets import ticket_change_status, ticket_customer_reply
 from tests.feedback.surveys_support import (  # noqa: F401  (fixtures)
     DELAY,
     answer,
-    offered,
+    offered_fixture,
     resolve,
-    survey,
-    survey_link,
-    survey_settings,
+    survey_fixture,
+    survey_link_fixture,
+    survey_settings_fixture,
 )
+from tests.helpdesk.api_support import fast_passwords  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +77,7 @@ def test_a_reopened_ticket_withdraws_its_survey(client, offered):
     ticket, token = offered
     ticket_customer_reply(ticket=ticket, body="It is on fire again.")
 
+    assert TicketSurvey.objects.get(ticket=ticket).offer_at is None
     assert 'id="survey"' not in page(client, token)
     response = post_on_page(client, token, csat=4)
     assert response.status_code == 409
@@ -141,8 +143,6 @@ def test_the_page_keeps_rendering_in_few_queries_with_a_survey(
     post_on_page(client, token, csat=1, comment="Too slow.")
     follow_up = SurveyFollowUp.objects.get()
     resolve(follow_up.ticket)
-    from feedback.surveys.services import follow_up_outcome_publish
-
     follow_up_outcome_publish(follow_up=follow_up, outcome="We called you.", actor=None)
 
     with django_assert_max_num_queries(5):
@@ -160,7 +160,12 @@ def test_the_signed_link_shows_the_survey_and_records_the_answer(client, survey,
 
     assert response.status_code == 302
     survey.refresh_from_db()
-    assert (survey.csat, survey.ces, survey.comment, survey.answered_via) == (5, 7, "Great", "email")
+    assert (survey.csat, survey.ces, survey.comment, survey.answered_via) == (
+        5,
+        7,
+        "Great",
+        "email",
+    )
 
 
 def test_a_rating_clicked_in_the_email_only_preselects_it(client, survey, survey_link):
@@ -279,8 +284,6 @@ def test_an_answer_the_service_refuses_changes_nothing(survey, clock):
 def test_the_published_outcome_shows_you_told_us_we_did_on_the_original_page(
     client, offered, make_agent
 ):
-    from feedback.surveys.services import follow_up_outcome_publish
-
     ticket, token = offered
     post_on_page(client, token, csat=1, comment="The printer still smokes.")
     follow_up = SurveyFollowUp.objects.get()
@@ -303,3 +306,14 @@ def test_the_published_outcome_shows_you_told_us_we_did_on_the_original_page(
     assert follow_up.ticket.reference not in html  # the internal ticket stays internal
     with pytest.raises(ValueError, match="already"):
         follow_up_outcome_publish(follow_up=follow_up, outcome="Again.", actor=agent.user)
+
+
+def test_the_page_and_the_link_share_the_one_answer(client, offered, survey_link):
+    ticket, token = offered
+    post_on_page(client, token, csat=2)
+
+    client.post(survey_link, {"csat": 3, "comment": "Changed my mind."})
+
+    survey = TicketSurvey.objects.get(ticket=ticket)
+    assert (survey.csat, survey.comment, survey.answered_via) == (3, "Changed my mind.", "page")
+    assert 'value="3" required id="id_survey-csat_2" checked' in page(client, token)
