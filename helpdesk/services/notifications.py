@@ -8,6 +8,7 @@ Failures are retried with backoff (helpdesk.services.outbound); each row records
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
 from smtplib import SMTPResponseException
@@ -39,13 +40,19 @@ log = logging.getLogger(__name__)
 BATCH_WINDOW = timedelta(minutes=1)
 SMTP_TIMEOUT = 20  # seconds; a hung server must not hold a worker past the task timeout
 # The requester wrote these themselves; emailing them back is noise.
-NOT_EMAILED_KINDS = frozenset({"customer_reply"})
+# The requester wrote the reply themselves; and a new ticket is acknowledged by the channel
+# that took it in (feedback's acknowledgement carries the progress link), so neither is
+# emailed again as an update.
+NOT_EMAILED_KINDS = frozenset({"customer_reply", "created"})
 CLOCK_NAMES = {
     "first_response": "First response",
     "update": "Public update",
     "resolution": "Resolution",
 }
 UNSUBSCRIBE_SALT = "helpdesk.notifications.unsubscribe"
+# Rows handed to one delivery task when many are queued at once (a sweep's batch); a task
+# stops after its time budget and leaves the rest to the periodic sender.
+TASK_CHUNK = 500
 
 
 def site_url(path: str) -> str:
@@ -60,19 +67,41 @@ def enqueue_after_commit(task: str, pk: int) -> None:
     transaction.on_commit(partial(async_task, task, pk), robust=True)
 
 
+def enqueue_many_after_commit(task: str, pks: list[int]) -> None:
+    """Hand many rows to the cluster once the transaction commits, a chunk of ids per task."""
+    for start in range(0, len(pks), TASK_CHUNK):
+        chunk = pks[start : start + TASK_CHUNK]
+        transaction.on_commit(partial(async_task, task, chunk), robust=True)
+
+
 # Queueing: inside the transaction of the change.
+
+
+def agent_notification_build(
+    *, kind: str, ticket: Ticket, user: AbstractBaseUser, context: dict
+) -> Notification | None:
+    """The (unsaved) email to an agent, or None when they cannot receive one."""
+    if not user.is_active or not user.email:
+        return None
+    return Notification(kind=kind, ticket=ticket, user=user, email=user.email, context=context)
 
 
 def agent_notification_queue(
     *, kind: str, ticket: Ticket, user: AbstractBaseUser, context: dict
 ) -> Notification | None:
-    if not user.is_active or not user.email:
+    notification = agent_notification_build(kind=kind, ticket=ticket, user=user, context=context)
+    if notification is None:
         return None
-    notification = Notification.objects.create(
-        kind=kind, ticket=ticket, user=user, email=user.email, context=context
-    )
+    notification.save()
     enqueue_after_commit("helpdesk.tasks.deliver_notification", notification.pk)
     return notification
+
+
+def agent_notifications_queue(notifications: Sequence[Notification]) -> list[Notification]:
+    """Write many built agent emails in one statement; tasks send them after commit."""
+    saved = Notification.objects.bulk_create(notifications)
+    enqueue_many_after_commit("helpdesk.tasks.deliver_notifications", [n.pk for n in saved])
+    return saved
 
 
 def assignment_notify(*, event: TicketEvent) -> Notification | None:
@@ -95,36 +124,58 @@ def ticket_id_of_stream(stream: str) -> int | None:
 
 def requester_update_queue(*, ticket: Ticket, event: PublicEvent) -> Notification | None:
     """Add a public event to the requester's open batch, or open one for a minute."""
-    requester = ticket.requester
-    if (
-        event.kind in NOT_EMAILED_KINDS
-        or not ticket.requester_subscribed
-        or requester is None
-        or not requester.email
-    ):
-        return None
-    batch = (
-        Notification.objects.select_for_update()
+    batches = requester_updates_queue([(ticket, event)])
+    return batches[0] if batches else None
+
+
+def requester_updates_queue(updates: Sequence[tuple[Ticket, PublicEvent]]) -> list[Notification]:
+    """`requester_update_queue` for many (ticket, event) pairs, in order, in a few queries;
+    returns the batches the events joined or opened."""
+    wanted = [(ticket, event) for ticket, event in updates if _emails_requester(ticket, event)]
+    if not wanted:
+        return []
+    open_batches = {
+        (batch.ticket_id, batch.email): batch  # in pk order: the latest open batch wins
+        for batch in Notification.objects.select_for_update()
         .filter(
             kind=Notification.Kind.PUBLIC_UPDATE,
-            ticket=ticket,
-            email=requester.email,
+            ticket_id__in={ticket.pk for ticket, _ in wanted},
             status__in=DUE_STATUSES,
         )
-        .order_by("-pk")
-        .first()
-    )
-    if batch is not None:
+        .order_by("pk")
+    }
+    touched: dict[tuple[int, str], Notification] = {}
+    opened: list[Notification] = []
+    for ticket, event in wanted:
+        key = (ticket.pk, ticket.requester.email)
+        batch = open_batches.get(key)
+        if batch is None:
+            batch = Notification(
+                kind=Notification.Kind.PUBLIC_UPDATE,
+                ticket=ticket,
+                email=ticket.requester.email,
+                public_events=[],
+                created_at=event.created_at,
+                send_after=event.created_at + BATCH_WINDOW,
+            )
+            open_batches[key] = batch
+            opened.append(batch)
         batch.public_events = [*batch.public_events, event.pk]
-        batch.save(update_fields=["public_events"])
-        return batch
-    return Notification.objects.create(
-        kind=Notification.Kind.PUBLIC_UPDATE,
-        ticket=ticket,
-        email=requester.email,
-        public_events=[event.pk],
-        created_at=event.created_at,
-        send_after=event.created_at + BATCH_WINDOW,
+        touched[key] = batch
+    joined = [batch for batch in touched.values() if batch.pk is not None]
+    if joined:
+        Notification.objects.bulk_update(joined, ["public_events"])
+    Notification.objects.bulk_create(opened)
+    return list(touched.values())
+
+
+def _emails_requester(ticket: Ticket, event: PublicEvent) -> bool:
+    requester = ticket.requester
+    return (
+        event.kind not in NOT_EMAILED_KINDS
+        and ticket.requester_subscribed
+        and requester is not None
+        and bool(requester.email)
     )
 
 
@@ -174,15 +225,21 @@ def notification_deliver(*, notification_id: int) -> str:
     return outbound_sent(notification)
 
 
-def notifications_deliver_due(*, limit: int = 500, budget: float = 60.0) -> int:
-    """Send what is due (closed batches, retries, rows a failed enqueue left behind)."""
+def notifications_deliver(*, notification_ids: Sequence[int], budget: float = 60.0) -> int:
+    """Send these emails in turn until the time budget runs out; returns how many were sent."""
     deadline = time.monotonic() + budget
     sent = 0
-    for pk in outbound_due(Notification, now=timezone.now(), limit=limit):
+    for pk in notification_ids:
         if time.monotonic() > deadline:
-            break  # the next run carries on; the task must end well within its timeout
+            break  # the periodic sender carries on; the task must end well within its timeout
         sent += notification_deliver(notification_id=pk) == DeliveryStatus.SENT
     return sent
+
+
+def notifications_deliver_due(*, limit: int = 500, budget: float = 60.0) -> int:
+    """Send what is due (closed batches, retries, rows a failed enqueue left behind)."""
+    due = outbound_due(Notification, now=timezone.now(), limit=limit)
+    return notifications_deliver(notification_ids=due, budget=budget)
 
 
 def _requester_still_subscribed(notification: Notification) -> bool:

@@ -15,6 +15,8 @@ def test_the_data_migration_schedules_the_intake_tasks():
         "feedback.tasks.poll_mailbox": 1,
         "feedback.tasks.relay_acknowledgements": 5,
         "feedback.tasks.purge_idempotency_keys": 60,
+        "feedback.surveys.tasks.deliver_due": 1,
+        "feedback.surveys.tasks.invite_nps": 60,
     }
 
 
