@@ -16,6 +16,7 @@ valid however long after it is reused. bench/README.md says how to read the figu
 
 import argparse
 import json
+import logging
 import os
 import statistics
 import sys
@@ -86,6 +87,7 @@ TEMPLATE_COLUMNS = (
     "sla_due",
 )
 
+
 TICKETS_SQL = f"""
 INSERT INTO helpdesk_ticket (
     id, subject, description, status, audience, channel, public_token_hash,
@@ -101,13 +103,22 @@ JOIN bench_sweep_template p ON p.tid = {BASE_TID_SQL.format(id="i", slots=SLOTS,
 JOIN bench_team_agents ta ON ta.team_id = p.team_id AND ta.slot = mod(i, 7)
 """
 
+# A due ticket's whole timeline moves back by under a second, its own amount, so that due
+# tickets reach their marks at distinct instants, as real ones do.
+SHIFT_SQL = f"""(CASE WHEN a.tid >= {DUE_TID}
+    THEN make_interval(secs => mod(a.ticket_id, 997) / 1000.0) ELSE interval '0' END)"""
+
+TEMPLATE_VALUES = {
+    c: f"p.{c} - {SHIFT_SQL}" if c.endswith(("_at", "_due")) else f"p.{c}" for c in TEMPLATE_COLUMNS
+}
+
 # {tickets}: a relation of (ticket_id, tid), the template each ticket takes.
-EVENTS_SQL = """
+EVENTS_SQL = f"""
 INSERT INTO helpdesk_ticketevent (ticket_id, kind, at, data)
-SELECT t.id, e.kind, e.at,
+SELECT t.id, e.kind, e.at - {SHIFT_SQL},
     CASE WHEN e.kind = 'assigned'
         THEN jsonb_build_object('agent', t.assignee_id, 'how', 'least_loaded') ELSE e.data END
-FROM {tickets} a
+FROM {{tickets}} a
 JOIN helpdesk_ticket t ON t.id = a.ticket_id
 JOIN bench_sweep_template_event e ON e.tid = a.tid
 WHERE e.kind <> 'assigned' OR t.assignee_id IS NOT NULL
@@ -143,7 +154,7 @@ APPLY_SQL = [
         WHERE e.stream = 'ticket:' || a.ticket_id""",
     f"""UPDATE helpdesk_ticket t SET status = 'new', version = 1, category_id = p.category_id,
         team_id = p.team_id, priority = p.priority,
-        {", ".join(f"{c} = p.{c}" for c in TEMPLATE_COLUMNS)}
+        {", ".join(f"{c} = {TEMPLATE_VALUES[c]}" for c in TEMPLATE_COLUMNS)}
     FROM bench_apply a JOIN bench_sweep_template p ON p.tid = a.tid WHERE t.id = a.ticket_id""",
     EVENTS_SQL.format(tickets="bench_apply"),
     OUTCOMES_SQL.format(tickets="bench_apply"),
@@ -301,13 +312,9 @@ def due_timeline(category, kind: int, now: datetime) -> list[TimelineEvent]:
             if key in fired or round(earlier.threshold * 100) < step.at_percent:
                 continue
             fired.add(key)
-            events.append(
-                TimelineEvent(
-                    earlier.at,
-                    "escalated",
-                    {**data, "step": step.pk, "at_percent": step.at_percent, "notified": []},
-                )
-            )
+            fired_data = {**data, "step": step.pk, "at_percent": step.at_percent, "notified": []}
+            del fired_data["reached_at"]  # as the sweep writes it
+            events.append(TimelineEvent(earlier.at, "escalated", fired_data))
     after = replay(events, calendar=calendar, now=now)
     if reached.key not in {m.key for m in after.marks_due()}:
         raise SystemExit(f"A due template of {category} has nothing due at {now}.")
@@ -465,8 +472,8 @@ def explain_due_query(now: datetime) -> str:
 
     from helpdesk.services.sla_sweep import SWEEP_BATCH, tickets_due
 
-    sql, params = tickets_due(now=now)[:SWEEP_BATCH].query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
+        sql, params = tickets_due(now=now)[:SWEEP_BATCH].query.sql_with_params()
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         transaction.set_rollback(True)
@@ -608,6 +615,7 @@ def main(argv: list[str] | None = None) -> list[Scenario]:
     import django
 
     django.setup()
+    logging.getLogger("django-q").setLevel(logging.WARNING)  # a line per task queued
     with connect(options.database_url) as conn:
         conn.execute(TABLES_SQL)
         conn.commit()

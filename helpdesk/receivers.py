@@ -10,11 +10,12 @@ from django.dispatch import receiver
 from helpdesk.models import Ticket, TicketEvent
 from helpdesk.services.notifications import (
     assignment_notify,
-    requester_update_queue,
+    requester_updates_queue,
     ticket_id_of_stream,
 )
-from helpdesk.services.webhooks import webhook_event_queue
+from helpdesk.services.webhooks import webhook_event_queue, webhook_events_queue
 from statusfeed.models import PublicEvent
+from statusfeed.outbox import public_events_recorded
 
 
 @receiver(post_save, sender=TicketEvent, dispatch_uid="helpdesk.assigned")
@@ -29,16 +30,34 @@ def ticket_event_written(sender, instance: TicketEvent, created: bool, raw: bool
 
 @receiver(post_save, sender=PublicEvent, dispatch_uid="helpdesk.public_event")
 def public_event_written(sender, instance: PublicEvent, created: bool, raw: bool, **kwargs):
-    ticket_id = ticket_id_of_stream(instance.stream)
-    if not created or raw or ticket_id is None:
+    if created and not raw:
+        public_events_notify([instance])
+
+
+@receiver(public_events_recorded, dispatch_uid="helpdesk.public_events")
+def public_events_written(sender, events: list[PublicEvent], **kwargs):
+    public_events_notify(events)
+
+
+def public_events_notify(events: list[PublicEvent]) -> None:
+    """Requesters' email batches and the team's webhooks for public events of tickets."""
+    ticket_ids = {ticket_id_of_stream(event.stream) for event in events} - {None}
+    if not ticket_ids:
         return
-    ticket = Ticket.objects.select_related("requester", "team").filter(pk=ticket_id).first()
-    if ticket is None:
-        return
-    requester_update_queue(ticket=ticket, event=instance)
-    webhook_event_queue(
-        ticket=ticket,
-        event=f"ticket.{instance.kind}",
-        data=instance.payload,
-        at=instance.created_at,
+    tickets = (
+        Ticket.objects.select_related("requester", "team")
+        .defer("description", "sla_state")  # large, and neither emails nor webhooks need them
+        .in_bulk(ticket_ids)
+    )
+    of_tickets = [
+        (tickets[ticket_id], event)
+        for event in events
+        if (ticket_id := ticket_id_of_stream(event.stream)) in tickets
+    ]
+    requester_updates_queue(of_tickets)
+    webhook_events_queue(
+        [
+            (ticket, f"ticket.{event.kind}", event.payload, event.created_at)
+            for ticket, event in of_tickets
+        ]
     )

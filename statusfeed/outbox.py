@@ -7,17 +7,24 @@ least once: clients drop a `seq` they have already seen.
 """
 
 import logging
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from statusfeed.models import PublicEvent, PublicStream
 
 log = logging.getLogger(__name__)
+
+# Sent with `events` (saved PublicEvents) by `public_events_record`, which writes them in bulk
+# and so sends no post_save; receivers treat both alike.
+public_events_recorded = Signal()
 
 
 def stream_group(stream: str) -> str:
@@ -40,16 +47,65 @@ def public_event_record(*, stream: str, kind: str, payload: dict, at: datetime) 
     return event
 
 
+def public_events_record(*, events: Sequence[tuple[str, str, dict, datetime]]) -> list[PublicEvent]:
+    """`public_event_record` for many (stream, kind, payload, at) at once, in a few queries:
+    the same numbering, the same publishing after commit."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Public events are written in the transaction of their change.")
+    if not events:
+        return []
+    per_stream = Counter(stream for stream, _, _, _ in events)
+    PublicStream.objects.bulk_create(
+        [PublicStream(name=name) for name in sorted(per_stream)], ignore_conflicts=True
+    )
+    last_seq: dict[str, int] = {}
+    for count in sorted(set(per_stream.values())):
+        names = sorted(name for name, n in per_stream.items() if n == count)
+        # As in public_event_record: the UPDATE locks the rows, so seqs stay distinct.
+        PublicStream.objects.filter(name__in=names).update(last_seq=F("last_seq") + count)
+        last_seq.update(PublicStream.objects.filter(name__in=names).values_list("name", "last_seq"))
+    next_seq = {name: last_seq[name] - n + 1 for name, n in per_stream.items()}
+    rows = []
+    for stream, kind, payload, at in events:
+        rows.append(
+            PublicEvent(
+                stream=stream,
+                seq=next_seq[stream],
+                kind=kind,
+                payload={**payload, "at": at.isoformat()},
+                created_at=at,
+            )
+        )
+        next_seq[stream] += 1
+    saved = PublicEvent.objects.bulk_create(rows)
+    ids = [event.pk for event in saved]
+    transaction.on_commit(lambda: outbox_publish(event_ids=ids))
+    public_events_recorded.send(sender=PublicEvent, events=saved)
+    return saved
+
+
 def outbox_publish(*, event_ids: list[int]) -> int:
     """Send the given unpublished events to their groups; returns how many went out."""
-    layer = get_channel_layer()
-    sent = 0
-    events = PublicEvent.objects.filter(pk__in=event_ids, published_at__isnull=True).order_by(
-        "stream", "seq"
+    events = list(
+        PublicEvent.objects.filter(pk__in=event_ids, published_at__isnull=True).order_by(
+            "stream", "seq"
+        )
     )
+    if not events:
+        return 0
+    # One hop into the event loop for all of them (a sweep publishes thousands at once).
+    sent = async_to_sync(_group_send_each)(events)
+    if sent:
+        PublicEvent.objects.filter(pk__in=sent).update(published_at=timezone.now())
+    return len(sent)
+
+
+async def _group_send_each(events: list[PublicEvent]) -> list[int]:
+    layer = get_channel_layer()
+    sent = []
     for event in events:
         try:
-            async_to_sync(layer.group_send)(
+            await layer.group_send(
                 stream_group(event.stream),
                 {"type": "public.event", "stream": event.stream, "event": event.as_message()},
             )
@@ -57,8 +113,7 @@ def outbox_publish(*, event_ids: list[int]) -> int:
             # Left unpublished on purpose: the relay retries it.
             log.warning("Publishing %s failed; the relay will retry", event, exc_info=True)
             continue
-        PublicEvent.objects.filter(pk=event.pk).update(published_at=timezone.now())
-        sent += 1
+        sent.append(event.pk)
     return sent
 
 

@@ -14,7 +14,7 @@ from statusfeed.models import (
     PublicIssueUpdate,
     ticket_stream,
 )
-from statusfeed.outbox import public_event_record, stream_revoke_link
+from statusfeed.outbox import public_event_record, public_events_record, stream_revoke_link
 from statusfeed.presenters import issue_public_state, ticket_public_state
 
 
@@ -27,6 +27,21 @@ def ticket_public_event(
         kind=kind,
         payload={**ticket_public_state(ticket), "message": message, **extra},
         at=at,
+    )
+
+
+def ticket_public_events(*, events: list[tuple[Ticket, str, datetime, str | None]]) -> None:
+    """`ticket_public_event` for many (ticket, kind, at, message) at once (the SLA sweep)."""
+    public_events_record(
+        events=[
+            (
+                ticket_stream(ticket.pk),
+                kind,
+                {**ticket_public_state(ticket), "message": message},
+                at,
+            )
+            for ticket, kind, at, message in events
+        ]
     )
 
 

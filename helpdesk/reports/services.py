@@ -1,17 +1,19 @@
 """Keeping the report rows of a ticket equal to its timeline.
 
 `ticket_sla_refresh` calls `report_rows_sync` inside the caller's transaction, after it has
-replayed the clocks, so the rows change in the same commit as the timeline they come from.
+replayed the clocks, so the rows change in the same commit as the timeline they come from
+(the SLA sweep calls `report_rows_sync_many` for a batch of tickets at once).
 Rows are compared first and written only when they differ: most refreshes change nothing a
 report counts.
 """
 
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import fields
 
 from helpdesk.clocks import SlaState
 from helpdesk.models import Ticket, TicketEvent
 from helpdesk.reports.models import SlaMeasure, SlaPause, TicketOutcome
-from helpdesk.reports.outcomes import outcome_of
+from helpdesk.reports.outcomes import TicketFacts, outcome_of
 
 MEASURE_FIELDS = (
     "clock",
@@ -26,42 +28,91 @@ MEASURE_FIELDS = (
     "stopped_at",
 )
 PAUSE_FIELDS = ("at", "actor_id", "after_customer_reply_seconds", "ordinal")
+GROUPING_FIELDS = (
+    "created_at",
+    "team_id",
+    "category_id",
+    "priority",
+    "agent_id",
+    "channel",
+    "audience",
+)
 
 
 def _grouping(ticket: Ticket) -> dict:
-    return {
-        "created_at": ticket.created_at,
-        "team_id": ticket.team_id,
-        "category_id": ticket.category_id,
-        "priority": ticket.priority,
-        "agent_id": ticket.assignee_id,
-        "channel": ticket.channel,
-        "audience": ticket.audience,
-    }
+    values = (
+        ticket.created_at,
+        ticket.team_id,
+        ticket.category_id,
+        ticket.priority,
+        ticket.assignee_id,
+        ticket.channel,
+        ticket.audience,
+    )
+    return dict(zip(GROUPING_FIELDS, values, strict=True))
 
 
 def report_rows_sync(*, ticket: Ticket, state: SlaState) -> None:
     """Rewrite the ticket's outcome, SLA measures and pauses where they changed."""
     events = TicketEvent.objects.filter(ticket=ticket).only("at", "kind", "data", "actor_id")
-    outcome = outcome_of(
-        events.order_by("at", "id"),
-        state=state,
-        calendar=ticket.team.calendar.business_calendar(),
+    report_rows_sync_many([(ticket, state, list(events.order_by("at", "id")))])
+
+
+def report_rows_sync_many(items: Sequence[tuple[Ticket, SlaState, Sequence]]) -> None:
+    """`report_rows_sync` for many tickets, given each one's replayed state and timeline:
+    three reads and at most five writes, however many tickets (the SLA sweep's batches)."""
+    if not items:
+        return
+    ids = [ticket.pk for ticket, _, _ in items]
+    fact_fields = [*GROUPING_FIELDS, *(f.name for f in fields(TicketFacts))]
+    stored_facts = {
+        row.pop("ticket_id"): row
+        for row in TicketOutcome.objects.filter(ticket_id__in=ids).values("ticket_id", *fact_fields)
+    }
+    stored_measures = _by_ticket(
+        SlaMeasure.objects.filter(ticket_id__in=ids)
+        .order_by("ticket_id", "clock", "cycle")
+        .values("ticket_id", *MEASURE_FIELDS, *GROUPING_FIELDS)
     )
-    grouping = _grouping(ticket)
+    stored_pauses = _by_ticket(
+        SlaPause.objects.filter(ticket_id__in=ids)
+        .order_by("ticket_id", "at", "id")
+        .values("ticket_id", *PAUSE_FIELDS, "created_at")
+    )
+    outcomes, measures, pauses = [], {}, {}
+    for ticket, state, timeline in items:
+        outcome = outcome_of(
+            timeline, state=state, calendar=ticket.team.calendar.business_calendar()
+        )
+        grouping = _grouping(ticket)
+        facts = {**grouping, **_flat(outcome.facts)}
+        if stored_facts.get(ticket.pk) != facts:
+            outcomes.append(TicketOutcome(ticket=ticket, **facts))
+        rows = [{**_flat(m), **grouping} for m in outcome.measures]
+        if sorted(rows, key=lambda m: (m["clock"], m["cycle"])) != stored_measures.get(
+            ticket.pk, []
+        ):
+            measures[ticket.pk] = [SlaMeasure(ticket=ticket, **m) for m in rows]
+        rows = [{**_flat(p), "created_at": ticket.created_at} for p in outcome.pauses]
+        if rows != stored_pauses.get(ticket.pk, []):
+            pauses[ticket.pk] = [SlaPause(ticket=ticket, **p) for p in rows]
+    if outcomes:
+        TicketOutcome.objects.bulk_create(
+            outcomes, update_conflicts=True, unique_fields=["ticket"], update_fields=fact_fields
+        )
+    for model, rows in ((SlaMeasure, measures), (SlaPause, pauses)):
+        if rows:
+            model.objects.filter(ticket_id__in=list(rows)).delete()
+            model.objects.bulk_create(row for ticket_rows in rows.values() for row in ticket_rows)
 
-    facts = {**grouping, **asdict(outcome.facts)}
-    if TicketOutcome.objects.filter(ticket=ticket).values(*facts).first() != facts:
-        TicketOutcome.objects.update_or_create(ticket=ticket, defaults=facts)
 
-    measures = [{**asdict(m), **grouping} for m in outcome.measures]
-    stored = list(ticket.sla_measures.order_by("clock", "cycle").values(*MEASURE_FIELDS, *grouping))
-    if sorted(measures, key=lambda m: (m["clock"], m["cycle"])) != stored:
-        ticket.sla_measures.all().delete()
-        SlaMeasure.objects.bulk_create(SlaMeasure(ticket=ticket, **m) for m in measures)
+def _flat(record) -> dict:
+    # The outcome's records hold plain values: a shallow copy is all asdict's deep one gives.
+    return dict(vars(record))
 
-    pauses = [{**asdict(p), "created_at": ticket.created_at} for p in outcome.pauses]
-    stored = list(ticket.sla_pauses.order_by("at", "id").values(*PAUSE_FIELDS, "created_at"))
-    if pauses != stored:
-        ticket.sla_pauses.all().delete()
-        SlaPause.objects.bulk_create(SlaPause(ticket=ticket, **p) for p in pauses)
+
+def _by_ticket(rows) -> dict[int, list[dict]]:
+    grouped: dict[int, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row.pop("ticket_id"), []).append(row)
+    return grouped

@@ -3,14 +3,15 @@
 Runs inside the sweep's transaction, on a locked ticket, for the marks that sweep recorded.
 Each step fires at most once per clock cycle (the timeline's `escalated` events say which have
 fired), in order of its threshold, so a late sweep that records 75%, 90% and the breach at
-once still fires the steps one after another.
+once still fires the steps one after another. What a step writes goes through the sweep's
+`SweepWrites`; a step that changes the ticket (priority, team) writes that at once.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q
 
 from helpdesk.clocks import Mark, SlaState
 from helpdesk.models import (
@@ -20,13 +21,10 @@ from helpdesk.models import (
     Priority,
     Team,
     Ticket,
-    TicketEvent,
-    WebhookEndpoint,
 )
 from helpdesk.services.assignment import ticket_auto_assign
-from helpdesk.services.notifications import agent_notification_queue
+from helpdesk.services.sweep_writes import SweepWrites
 from helpdesk.services.timeline import Kind, event_record, sla_targets_apply
-from helpdesk.services.webhooks import webhook_event_queue
 
 TIERS_UP = {
     Priority.LOW: Priority.NORMAL,
@@ -43,12 +41,26 @@ class Escalation:
     changes: dict
 
 
+class EscalationPolicies:
+    """Every policy with its steps, read once (per sweep), when first asked for."""
+
+    def __init__(self) -> None:
+        self._by_scope: dict[tuple[int | None, str], EscalationPolicy] | None = None
+
+    def for_ticket(self, *, team_id: int, priority: str) -> EscalationPolicy | None:
+        """The most specific policy: team and tier, team, tier, then the default."""
+        if self._by_scope is None:
+            policies = EscalationPolicy.objects.prefetch_related("steps__reassign_to")
+            self._by_scope = {(p.team_id, p.priority): p for p in policies}
+        for scope in ((team_id, priority), (team_id, ""), (None, priority), (None, "")):
+            if scope in self._by_scope:
+                return self._by_scope[scope]
+        return None
+
+
 def escalation_policy_for(*, team_id: int, priority: str) -> EscalationPolicy | None:
-    """The most specific policy: team and tier, team, tier, then the default."""
-    policies = EscalationPolicy.objects.filter(
-        Q(team_id=team_id) | Q(team__isnull=True), Q(priority=priority) | Q(priority="")
-    ).prefetch_related("steps")
-    return min(policies, key=lambda p: (p.team_id is None, p.priority == ""), default=None)
+    """The policy a ticket of this team and tier escalates by (one lookup)."""
+    return EscalationPolicies().for_ticket(team_id=team_id, priority=priority)
 
 
 def ticket_escalate(
@@ -58,17 +70,18 @@ def ticket_escalate(
     state: SlaState,
     marks: list[Mark],
     now: datetime,
-    endpoints: list[WebhookEndpoint],
+    timeline: Sequence,
+    writes: SweepWrites,
 ) -> list[Escalation]:
-    """Fire the steps the newly recorded `marks` reached; call with the ticket row locked."""
+    """Fire the steps the newly recorded `marks` reached; call with the ticket row locked and
+    its `timeline` as stored (it says which steps have fired)."""
     if policy is None or not marks:
         return []
     steps = list(policy.steps.all())
     fired = {
-        (data.get("clock"), data.get("cycle"), data.get("step"))
-        for data in TicketEvent.objects.filter(ticket=ticket, kind=Kind.ESCALATED).values_list(
-            "data", flat=True
-        )
+        (event.data.get("clock"), event.data.get("cycle"), event.data.get("step"))
+        for event in timeline
+        if event.kind == Kind.ESCALATED
     }
     escalations = []
     for mark in marks:
@@ -77,7 +90,7 @@ def ticket_escalate(
             if key in fired or round(mark.threshold * 100) < step.at_percent:
                 continue
             fired.add(key)
-            escalations.append(_fire(ticket, step, mark, state, now, endpoints))
+            escalations.append(_fire(ticket, step, mark, state, now, writes))
     return escalations
 
 
@@ -87,14 +100,16 @@ def _fire(
     mark: Mark,
     state: SlaState,
     now: datetime,
-    endpoints: list[WebhookEndpoint],
+    writes: SweepWrites,
 ) -> Escalation:
     recipients = _recipients(ticket, step)  # of the team that missed, before any move
     changes: dict = {}
     if step.raise_priority and ticket.priority in TIERS_UP:
+        writes.flush()  # what the ticket recorded so far goes first in its timeline
         changes["priority"] = [ticket.priority, TIERS_UP[ticket.priority]]
         _raise_priority(ticket, now)
     if step.reassign_to_id and step.reassign_to_id != ticket.team_id:
+        writes.flush()
         changes["team"] = [ticket.team.slug, step.reassign_to.slug]
         _move_to_team(ticket, step.reassign_to_id, now)
     due_at = state.clocks[mark.clock].due_at
@@ -107,7 +122,7 @@ def _fire(
         "notified": [user.pk for user in recipients],
         **changes,
     }
-    event_record(ticket=ticket, kind=Kind.ESCALATED, at=now, data=data)
+    writes.event(ticket=ticket, kind=Kind.ESCALATED, at=now, data=data)
     context = {
         "clock": mark.clock,
         "threshold": mark.threshold,
@@ -117,10 +132,8 @@ def _fire(
     }
     kind = Notification.Kind.SLA_BREACH if mark.is_breach else Notification.Kind.SLA_WARNING
     for user in recipients:
-        agent_notification_queue(kind=kind, ticket=ticket, user=user, context=context)
-    webhook_event_queue(
-        ticket=ticket, event="ticket.escalated", data=data, at=now, endpoints=endpoints
-    )
+        writes.agent_notification(kind=kind, ticket=ticket, user=user, context=context)
+    writes.webhook(ticket=ticket, event="ticket.escalated", data=data, at=now)
     return Escalation(step, mark, tuple(user.pk for user in recipients), changes)
 
 

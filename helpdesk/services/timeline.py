@@ -4,7 +4,9 @@ Every service that changes a ticket calls `event_record` for what happened and t
 `ticket_sla_refresh`, inside its own transaction, with the ticket row locked.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -46,6 +48,28 @@ def sla_targets_apply(*, ticket: Ticket, at: datetime, reason: str) -> Targets:
     return targets
 
 
+class TimelineEntry(NamedTuple):
+    """A stored timeline event as the clocks and reports read it (cheaper than a model)."""
+
+    at: datetime
+    kind: str
+    data: dict
+    actor_id: int | None
+
+
+def timelines_of(ticket_ids: Iterable[int]) -> dict[int, list[TimelineEntry]]:
+    """The timelines of many tickets in one query, each in order."""
+    timelines: dict[int, list[TimelineEntry]] = {pk: [] for pk in ticket_ids}
+    rows = (
+        TicketEvent.objects.filter(ticket_id__in=list(timelines))
+        .order_by("ticket_id", "at", "id")
+        .values_list("ticket_id", "at", "kind", "data", "actor_id")
+    )
+    for ticket_id, *entry in rows:
+        timelines[ticket_id].append(TimelineEntry(*entry))
+    return timelines
+
+
 def sla_state(ticket: Ticket, *, now: datetime) -> SlaState:
     events = (
         TicketEvent.objects.filter(ticket=ticket).only("at", "kind", "data").order_by("at", "id")
@@ -65,6 +89,20 @@ _TRANSITION_EVENTS = {
 }
 
 
+SLA_COLUMNS = (
+    "first_response_due",
+    "first_responded_at",
+    "next_update_due",
+    "resolution_due",
+    "resolution_paused",
+    "resolved_at",
+    "sla_breached",
+    "sla_next_check_at",
+    "sla_state",
+    "sla_due",
+)
+
+
 def sla_columns(state: SlaState) -> dict:
     """The ticket's SLA columns as the replayed `state` gives them."""
     first_response_due = state.clocks["first_response"].due_at
@@ -76,31 +114,38 @@ def sla_columns(state: SlaState) -> dict:
         next_update_due,
         resolution_due,
     )
-    return {
-        "first_response_due": first_response_due,
-        "first_responded_at": state.first_responded_at,
-        "next_update_due": next_update_due,
-        "resolution_due": resolution_due,
-        "resolution_paused": resolution.state == "paused",
-        "resolved_at": state.resolved_at,
-        "sla_breached": state.breached,
-        "sla_next_check_at": state.next_check_at,
-        "sla_state": state.as_data(),
-        "sla_due": min((due for due in running_dues if due is not None), default=None),
-    }
+    values = (
+        first_response_due,
+        state.first_responded_at,
+        next_update_due,
+        resolution_due,
+        resolution.state == "paused",
+        state.resolved_at,
+        state.breached,
+        state.next_check_at,
+        state.as_data(),
+        min((due for due in running_dues if due is not None), default=None),
+    )
+    return dict(zip(SLA_COLUMNS, values, strict=True))
+
+
+def sla_transitions(*, stored: dict, state: SlaState) -> list[tuple[str, dict]]:
+    """The timeline events (kind, data) for clocks whose state changed since `stored`."""
+    before = stored.get("clocks", {})
+    transitions = []
+    for name, clock in state.clocks.items():
+        was = before.get(name, {}).get("state", "idle")
+        kind = _TRANSITION_EVENTS.get((was, clock.state))
+        if kind:
+            transitions.append((kind, {"clock": name, "cycle": clock.cycle}))
+    return transitions
 
 
 def ticket_sla_refresh(*, ticket: Ticket, now: datetime) -> SlaState:
     """Replay the timeline, note clock transitions, and store the result on the ticket."""
     state = sla_state(ticket, now=now)
-    before = ticket.sla_state.get("clocks", {})
-    for name, clock in state.clocks.items():
-        was = before.get(name, {}).get("state", "idle")
-        kind = _TRANSITION_EVENTS.get((was, clock.state))
-        if kind:
-            event_record(
-                ticket=ticket, kind=kind, at=now, data={"clock": name, "cycle": clock.cycle}
-            )
+    for kind, data in sla_transitions(stored=ticket.sla_state, state=state):
+        event_record(ticket=ticket, kind=kind, at=now, data=data)
     columns = sla_columns(state)
     for column, value in columns.items():
         setattr(ticket, column, value)

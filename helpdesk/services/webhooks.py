@@ -16,7 +16,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import httpx
@@ -25,7 +25,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpdesk.models import DeliveryStatus, Ticket, WebhookDelivery, WebhookEndpoint
-from helpdesk.services.notifications import enqueue_after_commit, site_url
+from helpdesk.services.notifications import (
+    enqueue_after_commit,
+    enqueue_many_after_commit,
+    site_url,
+)
 from helpdesk.services.outbound import outbound_claim, outbound_due, outbound_failed, outbound_sent
 
 log = logging.getLogger(__name__)
@@ -83,6 +87,19 @@ def webhook_event_queue(
     """Queue one event for every active endpoint of the ticket's team (in the change's
     transaction); pass `endpoints` when the caller already has them."""
     endpoints = list(webhook_endpoints(ticket.team_id) if endpoints is None else endpoints)
+    deliveries = webhook_deliveries_build(
+        ticket=ticket, event=event, data=data, at=at, endpoints=endpoints
+    )
+    for delivery in deliveries:
+        delivery.save()
+        enqueue_after_commit("helpdesk.tasks.deliver_webhook", delivery.pk)
+    return deliveries
+
+
+def webhook_deliveries_build(
+    *, ticket: Ticket, event: str, data: dict, at: datetime, endpoints: list[WebhookEndpoint]
+) -> list[WebhookDelivery]:
+    """The (unsaved) deliveries of one event, its payload as the ticket stands now."""
     if not endpoints:
         return []
     payload = {
@@ -91,9 +108,8 @@ def webhook_event_queue(
         "ticket": ticket_webhook_state(ticket),
         "data": data,
     }
-    deliveries = []
-    for endpoint in endpoints:
-        delivery = WebhookDelivery.objects.create(
+    return [
+        WebhookDelivery(
             endpoint=endpoint,
             ticket=ticket,
             event=event,
@@ -101,9 +117,39 @@ def webhook_event_queue(
             created_at=at,
             send_after=at,
         )
-        enqueue_after_commit("helpdesk.tasks.deliver_webhook", delivery.pk)
-        deliveries.append(delivery)
-    return deliveries
+        for endpoint in endpoints
+    ]
+
+
+def webhook_endpoints_by_team(team_ids: Iterable[int]) -> dict[int, list[WebhookEndpoint]]:
+    by_team: dict[int, list[WebhookEndpoint]] = {team_id: [] for team_id in team_ids}
+    for endpoint in WebhookEndpoint.objects.filter(team_id__in=list(by_team), is_active=True):
+        by_team[endpoint.team_id].append(endpoint)
+    return by_team
+
+
+def webhook_deliveries_queue(deliveries: Sequence[WebhookDelivery]) -> list[WebhookDelivery]:
+    """Write many built deliveries in one statement; tasks send them after commit."""
+    saved = WebhookDelivery.objects.bulk_create(deliveries)
+    enqueue_many_after_commit("helpdesk.tasks.deliver_webhooks", [d.pk for d in saved])
+    return saved
+
+
+def webhook_events_queue(
+    events: Sequence[tuple[Ticket, str, dict, datetime]],
+) -> list[WebhookDelivery]:
+    """`webhook_event_queue` for many (ticket, event, data, at), in a few queries."""
+    if not events:
+        return []
+    endpoints = webhook_endpoints_by_team({ticket.team_id for ticket, _, _, _ in events})
+    deliveries = [
+        delivery
+        for ticket, event, data, at in events
+        for delivery in webhook_deliveries_build(
+            ticket=ticket, event=event, data=data, at=at, endpoints=endpoints[ticket.team_id]
+        )
+    ]
+    return webhook_deliveries_queue(deliveries) if deliveries else []
 
 
 def webhook_deliver(*, delivery_id: int) -> str:
@@ -134,11 +180,18 @@ def webhook_deliver(*, delivery_id: int) -> str:
     )
 
 
-def webhooks_deliver_due(*, limit: int = 500, budget: float = 60.0) -> int:
+def webhooks_deliver(*, delivery_ids: Sequence[int], budget: float = 60.0) -> int:
+    """Send these deliveries in turn until the time budget runs out (the periodic sender
+    carries on); returns how many were accepted."""
     deadline = time.monotonic() + budget
     sent = 0
-    for pk in outbound_due(WebhookDelivery, now=timezone.now(), limit=limit):
+    for pk in delivery_ids:
         if time.monotonic() > deadline:
             break
         sent += webhook_deliver(delivery_id=pk) == DeliveryStatus.SENT
     return sent
+
+
+def webhooks_deliver_due(*, limit: int = 500, budget: float = 60.0) -> int:
+    due = outbound_due(WebhookDelivery, now=timezone.now(), limit=limit)
+    return webhooks_deliver(delivery_ids=due, budget=budget)

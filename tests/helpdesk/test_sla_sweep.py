@@ -1,0 +1,116 @@
+"""The SLA sweep in batches: constant queries per batch, every due ticket once, the same
+stored clocks a replay gives (bench/sweep.py times it on a million tickets)."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from helpdesk.models import Notification, Status, Ticket, TicketEvent
+from helpdesk.services.assignment import ticket_assign
+from helpdesk.services.sla_sweep import sla_sweep
+from helpdesk.services.tickets import ticket_change_status
+from helpdesk.services.timeline import SLA_COLUMNS, sla_columns, sla_state
+from statusfeed.models import PublicEvent, ticket_stream
+from tests.helpdesk.sla_ops_support import default_escalation_policy
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(2026, 3, day, hour, minute, second, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _default_policy(db):
+    default_escalation_policy()
+
+
+@pytest.fixture
+def lead(team, make_agent):
+    agent = make_agent("lena")
+    team.lead = agent.user
+    team.save()
+    return agent.user
+
+
+@pytest.fixture
+def make_owned_tickets(make_ticket, make_agent, lead):
+    """High-tier tickets created together (one instant), each owned by an agent of the team."""
+    grace = make_agent("grace")
+
+    def make(count: int) -> list[Ticket]:
+        tickets = [make_ticket(priority="high") for _ in range(count)]
+        for ticket in tickets:
+            ticket_assign(ticket=ticket, agent=grace, actor=None)
+        return tickets
+
+    return make
+
+
+def sweep_queries(now: datetime) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        sla_sweep(now=now)
+    return len(captured)
+
+
+def test_the_queries_of_a_sweep_do_not_grow_with_the_tickets_due(clock, make_owned_tickets):
+    now = at(2, 10, 30)  # each ticket's first response at 75%, 90% and breached at once
+    make_owned_tickets(2)
+    few = sweep_queries(now)
+    make_owned_tickets(10)
+
+    many = sweep_queries(now)
+
+    assert few == many
+    assert Notification.objects.filter(kind="sla_breach").count() == 2 * 12  # owner and lead
+
+
+def test_every_due_ticket_is_swept_once_across_batches(clock, make_owned_tickets):
+    tickets = make_owned_tickets(7)  # created at one instant: their checks are due together
+    clock.set(at(2, 9, 46))
+
+    result = sla_sweep(batch_size=3)
+
+    assert sorted(reference for reference, _ in result.warnings) == sorted(
+        ticket.reference for ticket in tickets
+    )
+    assert result.tickets == 7
+    assert TicketEvent.objects.filter(kind="sla_warned").count() == 7
+    assert TicketEvent.objects.filter(kind="escalated").count() == 7
+
+
+def test_a_swept_tickets_sla_columns_are_its_replayed_timeline(clock, make_owned_tickets):
+    tickets = make_owned_tickets(3)
+    clock.set(at(2, 10, 30))
+
+    sla_sweep()
+
+    for ticket in Ticket.objects.filter(pk__in=[t.pk for t in tickets]).select_related(
+        "team__calendar"
+    ):
+        stored = {column: getattr(ticket, column) for column in SLA_COLUMNS}
+        assert stored == sla_columns(sla_state(ticket, now=clock.now()))
+        assert ticket.sla_breached
+
+
+def test_a_breach_numbers_the_revised_eta_and_batches_it_for_the_requester(
+    clock, make_owned_tickets
+):
+    waiting, changed = make_owned_tickets(2)
+    clock.set(at(2, 10, 29, 30))
+    ticket_change_status(ticket=changed, status=Status.OPEN, actor=None)  # opens a batch
+    clock.set(at(2, 10, 30))
+
+    sla_sweep()
+
+    for ticket, kinds in [
+        (waiting, ["created", "eta_revised"]),
+        (changed, ["created", "status_changed", "eta_revised"]),
+    ]:
+        events = PublicEvent.objects.filter(stream=ticket_stream(ticket.pk)).order_by("seq")
+        assert [(e.seq, e.kind) for e in events] == list(enumerate(kinds, start=1))
+        emailed = [e.pk for e in events if e.kind != "created"]
+        batch = Notification.objects.get(ticket=ticket, kind="public_update")
+        assert batch.public_events == emailed  # one email for events within a minute
