@@ -105,8 +105,13 @@ def test_pauses_are_numbered_and_timed_from_the_latest_customer_reply(history):
     _, outcome = derive(events, now)
 
     assert [p.ordinal for p in outcome.pauses] == list(range(1, len(outcome.pauses) + 1))
-    for pause in outcome.pauses:
-        replies = [e.at for e in events if e.kind == "customer_reply" and e.at <= pause.at]
+    # A reply counts when it came before the pause in the timeline (it may share its minute).
+    pausing = [
+        i for i, e in enumerate(events) if e.kind == "status_changed" and e.data["to"] == "pending"
+    ]
+    assert len(pausing) == len(outcome.pauses)
+    for index, pause in zip(pausing, outcome.pauses, strict=True):
+        replies = [e.at for e in events[:index] if e.kind == "customer_reply"]
         expected = (pause.at - replies[-1]).total_seconds() if replies else None
         assert pause.after_customer_reply_seconds == expected
 
