@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: install test demo lint
+.PHONY: install test demo lint bench topology
 
 install: $(VENV)/.installed
 
@@ -31,3 +31,14 @@ demo: install
 	$(PY) manage.py qcluster & \
 	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) helpdesk.asgi:application & \
 	wait
+
+# Every benchmark at a size that fits 10 minutes (SCALE=full: a million tickets, 5,000 clients).
+SCALE ?= default
+bench: install
+	$(PY) -m bench --scale $(SCALE)
+
+# N daphne workers behind a round-robin proxy on $(PORT), M task clusters (docs/scale-out.md).
+WORKERS ?= 2
+CLUSTERS ?= 1
+topology: install
+	$(PY) bench/topology.py --workers $(WORKERS) --clusters $(CLUSTERS) --port $(PORT)

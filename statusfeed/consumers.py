@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from statusfeed import layer_watch
 from statusfeed.models import BOARD_STREAM, ticket_stream
 from statusfeed.outbox import stream_group
 from statusfeed.selectors import board_snapshot, stream_events, ticket_for_token, ticket_snapshot
@@ -49,6 +50,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         else:
             self.sent_seq = after
             await self.send_missed()
+        layer_watch.watch(self)  # rejoins if the layer forgets the group (Redis restarted)
 
     async def disconnect(self, code):
         if self.stream is not None:
@@ -59,6 +61,17 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     async def link_revoked(self, message):
         """Only the ticket stream opens with a link; see TicketStreamConsumer."""
+
+    async def stream_resubscribe(self, message):
+        """statusfeed.layer_watch asks, through this consumer's channel, so that the rejoin is
+        handled in turn with the events and the two never interleave."""
+        try:
+            await self.channel_layer.group_add(stream_group(self.stream), self.channel_name)
+        except Exception:
+            log.info("Cannot rejoin %s; the client reconnects instead", self.stream, exc_info=True)
+            await self.close()
+            return
+        await self.send_missed()
 
     async def public_event(self, message):
         event = message["event"]
