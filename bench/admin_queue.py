@@ -14,17 +14,20 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a script: make the `bench` package importable
+    sys.path.insert(0, str(ROOT))
+
+from bench.deployment import database_ensure, database_migrate  # noqa: E402
+
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_admin"
 AGENTS = 50
 CONTACTS = 50_000
@@ -91,21 +94,6 @@ class Page:
 
 def log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def database_create(url: str) -> None:
-    info = psycopg.conninfo.conninfo_to_dict(url)
-    name = info.pop("dbname")
-    with psycopg.connect(**info, dbname="postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def database_migrate(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True
-    )
 
 
 def seed_people(conn: psycopg.Connection) -> None:
@@ -362,7 +350,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> list[Page]:
     options = parse(argv)
-    database_create(options.database_url)
+    database_ensure(options.database_url)
     database_migrate(options.database_url)
     seed(options.database_url, options.tickets)
     results, plans = run(options)

@@ -28,13 +28,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 import websockets
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # for tests.live when run as a script
+    sys.path.insert(0, str(ROOT))  # for tests.live and bench when run as a script
+
+from bench.deployment import cpu_seconds, database_ensure  # noqa: E402
 
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -254,30 +254,11 @@ async def measure(
     )
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time the processes have used so far (Linux's /proc)."""
-    total = 0
-    for pid in pids:
-        # The command name in parentheses may hold spaces; the counters come after it.
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def database_create(url: str) -> None:
-    """Create the benchmark's PostgreSQL database if it does not exist yet."""
-    info = psycopg.conninfo.conninfo_to_dict(url)
-    name = info.pop("dbname")
-    with psycopg.connect(**info, dbname="postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def django_setup(database_url: str) -> None:
     """Point this process's ORM at the benchmark's database, created and migrated."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     os.environ["DATABASE_URL"] = database_url
-    database_create(database_url)
+    database_ensure(database_url)
 
     import django
     from django.apps import apps

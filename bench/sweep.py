@@ -33,13 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make the `bench` package importable
     sys.path.insert(0, str(ROOT))
 
-from bench.admin_queue import (  # noqa: E402
-    CONTACTS,
-    database_create,
-    database_migrate,
-    log,
-    seed_people,
-)
+from bench.admin_queue import CONTACTS, log, seed_people  # noqa: E402
+from bench.deployment import database_ensure, database_migrate  # noqa: E402
 
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_sweep"
 BATCH = 50_000
@@ -610,7 +605,7 @@ def main(argv: list[str] | None = None) -> list[Scenario]:
     os.environ["DATABASE_URL"] = options.database_url
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-    database_create(options.database_url)
+    database_ensure(options.database_url)
     database_migrate(options.database_url)
     import django
 
