@@ -50,9 +50,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         else:
             self.sent_seq = after
             await self.send_missed()
-        layer_watch.watch(self)  # rejoins if the layer forgets the group (Redis restarted)
+        layer_watch.watch(self)  # put back in its group if the layer forgets it (Redis restarted)
 
     async def disconnect(self, code):
+        layer_watch.unwatch(self)
         if self.stream is not None:
             await self.channel_layer.group_discard(stream_group(self.stream), self.channel_name)
 
@@ -62,15 +63,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     async def link_revoked(self, message):
         """Only the ticket stream opens with a link; see TicketStreamConsumer."""
 
-    async def stream_resubscribe(self, message):
-        """statusfeed.layer_watch asks, through this consumer's channel, so that the rejoin is
-        handled in turn with the events and the two never interleave."""
-        try:
-            await self.channel_layer.group_add(stream_group(self.stream), self.channel_name)
-        except Exception:
-            log.info("Cannot rejoin %s; the client reconnects instead", self.stream, exc_info=True)
-            await self.close()
-            return
+    async def stream_catch_up(self, message):
+        """statusfeed.layer_watch put this socket back in its group after the layer forgot it;
+        send what was published meanwhile (asked through the channel, so that it runs in turn
+        with the events)."""
         await self.send_missed()
 
     async def public_event(self, message):

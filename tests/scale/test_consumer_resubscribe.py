@@ -1,6 +1,6 @@
 """A socket that stays open while the channel layer forgets every group (as a Redis restarted
 without its data does) hears its ticket again: statusfeed.layer_watch's canary notices, and
-the socket rejoins and reads what it missed."""
+the socket is put back in its group and reads what it missed."""
 
 import pytest
 from channels.db import database_sync_to_async
