@@ -4,10 +4,14 @@ Creates (and migrates) its own database, then seeds N tickets' worth of report r
 SQL: one `TicketOutcome` per ticket, its SLA targets (`SlaMeasure`: first response, 0–3
 public update cycles, resolution) and its pauses (`SlaPause`), with realistic shares of met,
 missed and still-running targets. A database that already holds N tickets is reused. Then it
-runs the report for the whole seeded year, grouped each way, plus the whole page and the API
-request, and prints the p50 of several runs.
+builds the daily rollups (timed; skipped when a reused database's rollups are current, unless
+--rebuild), runs the report for the last 30 days and the whole seeded year, grouped each way,
+plus the page's other parts, the API, CSV and page requests, and prints the p50 of several
+runs: once with every day rolled up, once with today and 3 random days of the period dirty
+(read from the report rows, as after changes the refresh has not taken yet).
 
     .venv/bin/python bench/report.py [--tickets 1000000] [--runs 7] [--json] [--explain]
+        [--rebuild]
 
 The report reads only these tables (never the tickets), so the seed writes no ticket rows:
 the foreign keys to them are not checked while seeding (session_replication_role = replica).
@@ -17,6 +21,7 @@ bench/README.md says how to read the figures.
 import argparse
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -39,6 +44,8 @@ TARGET_MS = 1000.0
 DAYS = 365  # the seeded tickets arrive over this many days, up to now
 # Report periods timed, ending today: the page's default month, and every seeded ticket.
 PERIODS = (30, DAYS)
+# Days made dirty for the second round of timings: today and this many random ones.
+RANDOM_DIRTY_DAYS = 3
 
 # One row per ticket. The random draws sit in a subquery so each is made once per ticket.
 OUTCOMES_SQL = """
@@ -127,11 +134,13 @@ class Timing:
     what: str
     group_by: str
     days: int
+    dirty_days: int  # of the period's days, read from the report rows (not rolled up)
     runs: int
     p50_ms: float
     min_ms: float
     max_ms: float
     rows: int
+    load_1m: float  # the load average when the runs ended
 
 
 def log(text: str) -> None:
@@ -157,14 +166,15 @@ def seed_agents(conn: psycopg.Connection) -> None:
     )
 
 
-def seed(url: str, tickets: int) -> None:
+def seed(url: str, tickets: int) -> bool:
+    """Seed the report rows unless the database holds them already; whether it seeded."""
     with psycopg.connect(url) as conn:
         seed_agents(conn)
         conn.commit()
         held = conn.execute("SELECT count(*) FROM helpdesk_ticketoutcome").fetchone()[0]
         if held == tickets:
             log(f"The database already holds {tickets:,} tickets' report rows: reusing them.")
-            return
+            return False
         log(f"Seeding {tickets:,} tickets' report rows (the database held {held:,}).")
         started = time.perf_counter()
         conn.execute("SET session_replication_role = replica")  # no ticket rows to point at
@@ -195,9 +205,10 @@ def seed(url: str, tickets: int) -> None:
             "VACUUM ANALYZE helpdesk_ticketoutcome, helpdesk_slameasure, helpdesk_slapause"
         )
     log(f"Seeded and analysed in {time.perf_counter() - started:.1f} s.")
+    return True
 
 
-def timed(what: str, group_by: str, days: int, runs: int, call) -> Timing:
+def timed(what: str, group_by: str, days: int, dirty: int, runs: int, call) -> Timing:
     for _ in range(WARMUP):
         call()
     times, rows = [], 0
@@ -205,16 +216,61 @@ def timed(what: str, group_by: str, days: int, runs: int, call) -> Timing:
         started = time.perf_counter()
         rows = call()
         times.append((time.perf_counter() - started) * 1000)
-    return Timing(
-        what=what,
+    timing = Timing(
+        what=what if not dirty else f"{what}, {dirty} days dirty",
         group_by=group_by,
         days=days,
+        dirty_days=dirty,
         runs=runs,
         p50_ms=round(statistics.median(times), 1),
         min_ms=round(min(times), 1),
         max_ms=round(max(times), 1),
         rows=rows,
+        load_1m=round(os.getloadavg()[0], 2),
     )
+    log(
+        f"{days:3} days {dirty} dirty  {what:20} {group_by:9} p50 {timing.p50_ms:8.1f} ms  "
+        f"(load {timing.load_1m:.1f})"
+    )
+    return timing
+
+
+def rollups_build(*, seeded: bool, rebuild: bool) -> float | None:
+    """Roll up every day from scratch (timed), unless the rollups are current already."""
+    from django.utils import timezone
+
+    from helpdesk.reports.models import ReportDirtyDay, ReportRollupState, SlaRollup
+    from helpdesk.reports.rollups import report_rollups_refresh
+
+    current = (
+        ReportRollupState.objects.filter(time_zone=timezone.get_default_timezone_name()).exists()
+        and SlaRollup.objects.exists()
+        and not ReportDirtyDay.objects.exists()
+    )
+    if current and not seeded and not rebuild:
+        log("The rollups are current: reusing them (--rebuild to time a rebuild).")
+        return None
+    log(f"Rolling up every day (load {os.getloadavg()[0]:.1f})...")
+    started = time.perf_counter()
+    days = report_rollups_refresh(everything=True)
+    seconds = round(time.perf_counter() - started, 1)
+    log(f"  {days} days rolled up in {seconds} s (load {os.getloadavg()[0]:.1f}).")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE helpdesk_slarollup, helpdesk_ticketrollup, helpdesk_breachrollup")
+    return seconds
+
+
+def dirty_days(days: int) -> list:
+    """Today and RANDOM_DIRTY_DAYS other days of the period ending today (the same each run)."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    rng = random.Random(days)
+    return [today] + [
+        today - timedelta(days=back) for back in rng.sample(range(1, days), RANDOM_DIRTY_DAYS)
+    ]
 
 
 def explain_report(group_by: str) -> str:
@@ -239,7 +295,7 @@ def explain_report(group_by: str) -> str:
     return "\n\n".join(out)
 
 
-def run(options: argparse.Namespace) -> tuple[list[Timing], dict[str, int], str]:
+def run(options: argparse.Namespace, *, seeded: bool) -> dict:
     os.environ["DATABASE_URL"] = options.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     import django
@@ -253,58 +309,68 @@ def run(options: argparse.Namespace) -> tuple[list[Timing], dict[str, int], str]
     from helpdesk.reports.columns import GROUPS
     from helpdesk.reports.models import SlaMeasure, SlaPause, TicketOutcome
     from helpdesk.reports.query import ReportQuery
+    from helpdesk.reports.rollups import report_rollups_refresh, rollup_days_dirty
     from helpdesk.reports.selectors import breach_heatmap, compliance_by, sla_report
 
+    build_seconds = rollups_build(seeded=seeded, rebuild=options.rebuild)
     today = timezone.localdate()
     counts = {
         "tickets": TicketOutcome.objects.count(),
         "targets": SlaMeasure.objects.count(),
         "pauses": SlaPause.objects.count(),
     }
-    timings = []
-    for days in PERIODS:
-        start = today - timedelta(days=days - 1)
-        for group_by in GROUPS:
-            query = ReportQuery(start, today, group_by=group_by)
-
-            def report(query=query) -> int:
-                return len(sla_report(query=query, now=timezone.now()).rows)
-
-            timings.append(timed("report", group_by, days, options.runs, report))
-            log(f"{days:3} days  report {group_by:9} p50 {timings[-1].p50_ms:8.1f} ms")
-
     client = Client()
     client.force_login(get_user_model().objects.get(username="bench_manager"))
+    timings, refreshes = [], []
     for days in PERIODS:
         start = today - timedelta(days=days - 1)
-        query = ReportQuery(start, today)
-        for what, call in [
-            ("compliance by week", lambda q=query: len(compliance_by(q, "week").labels)),
-            ("compliance by team", lambda q=query: len(compliance_by(q, "team").labels)),
-            ("breach heat map", lambda q=query: sum(map(sum, breach_heatmap(q)))),
-            (
-                "gaming audit",
-                lambda q=query: len(gaming_audit(q, within_minutes=15, repeats=3).agents),
-            ),
-        ]:
-            timings.append(timed(what, "", days, options.runs, call))
-            log(f"{days:3} days  {what:25} p50 {timings[-1].p50_ms:8.1f} ms")
-        params = f"?from={start}&to={today}&group_by=team"
-        for what, url in [
-            ("API", f"/api/v1/reports/sla/{params}"),
-            ("CSV", f"/admin/helpdesk/slareport/csv/{params}"),
-            ("page (admin)", f"/admin/helpdesk/slareport/{params}"),
-        ]:
+        for dirty in (0, 1 + RANDOM_DIRTY_DAYS):
+            if dirty:
+                rollup_days_dirty(days=dirty_days(days))
+            for group_by in GROUPS:
+                query = ReportQuery(start, today, group_by=group_by)
 
-            def get(url=url) -> int:
-                response = client.get(url)
-                assert response.status_code == 200, response.status_code
-                return len(response.content)
+                def report(query=query) -> int:
+                    return len(sla_report(query=query, now=timezone.now()).rows)
 
-            timings.append(timed(what, "team", days, options.runs, get))
-            log(f"{days:3} days  {what:25} p50 {timings[-1].p50_ms:8.1f} ms")
-    plans = explain_report("team") if options.explain else ""
-    return timings, counts, plans
+                timings.append(timed("report", group_by, days, dirty, options.runs, report))
+            query = ReportQuery(start, today)
+            for what, call in [
+                ("compliance by week", lambda q=query: len(compliance_by(q, "week").labels)),
+                ("compliance by team", lambda q=query: len(compliance_by(q, "team").labels)),
+                ("breach heat map", lambda q=query: sum(map(sum, breach_heatmap(q)))),
+                (
+                    "gaming audit",
+                    lambda q=query: len(gaming_audit(q, within_minutes=15, repeats=3).agents),
+                ),
+            ]:
+                timings.append(timed(what, "", days, dirty, options.runs, call))
+            params = f"?from={start}&to={today}&group_by=team"
+            for what, url in [
+                ("API", f"/api/v1/reports/sla/{params}"),
+                ("CSV", f"/admin/helpdesk/slareport/csv/{params}"),
+                ("page (admin)", f"/admin/helpdesk/slareport/{params}"),
+            ]:
+
+                def get(url=url) -> int:
+                    response = client.get(url)
+                    assert response.status_code == 200, response.status_code
+                    return len(response.content)
+
+                timings.append(timed(what, "team", days, dirty, options.runs, get))
+            if dirty:
+                started = time.perf_counter()
+                report_rollups_refresh()
+                seconds = round(time.perf_counter() - started, 2)
+                refreshes.append({"days": dirty, "seconds": seconds, "load_1m": os.getloadavg()[0]})
+                log(f"  refresh of the {dirty} dirty days: {seconds} s")
+    return {
+        "counts": counts,
+        "build_seconds": build_seconds,
+        "refreshes": refreshes,
+        "timings": timings,
+        "plans": explain_report("team") if options.explain else "",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -314,15 +380,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=DATABASE_URL)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the report")
+    parser.add_argument("--rebuild", action="store_true", help="time a rebuild of the rollups")
     options = parser.parse_args(argv)
 
     database_ensure(options.database_url)
     database_migrate(options.database_url)
-    seed(options.database_url, options.tickets)
-    timings, counts, plans = run(options)
-    # The verdict: the report (what the API returns) over every seeded ticket.
-    full_year = max(t.p50_ms for t in timings if t.what == "report" and t.days == DAYS)
-    month = max(t.p50_ms for t in timings if t.what == "report" and t.days == PERIODS[0])
+    seeded = seed(options.database_url, options.tickets)
+    result = run(options, seeded=seeded)
+    counts, timings = result["counts"], result["timings"]
+    # The verdict: the report (what the API returns) over every seeded ticket, rolled up or
+    # with dirty days.
+    reports = [t for t in timings if t.what.startswith("report")]
+    full_year = max(t.p50_ms for t in reports if t.days == DAYS)
+    month = max(t.p50_ms for t in reports if t.days == PERIODS[0])
     if options.json:
         print(
             json.dumps(
@@ -330,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
                     **counts,
                     "seeded_over_days": DAYS,
                     "target_ms": TARGET_MS,
+                    "rollups_build_seconds": result["build_seconds"],
+                    "refreshes": result["refreshes"],
                     "report_p50_ms_slowest_all_tickets": full_year,
                     f"report_p50_ms_slowest_{PERIODS[0]}_days": month,
                     "load_1m": os.getloadavg()[0],
@@ -339,17 +411,27 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     else:
+        build = result["build_seconds"]
         print(
             f"\nSLA report over {counts['tickets']:,} tickets created over the last {DAYS} days "
             f"({counts['targets']:,} targets, {counts['pauses']:,} pauses); p50 of "
-            f"{options.runs} runs; load average {os.getloadavg()[0]:.1f}\n"
+            f"{options.runs} runs; load average {os.getloadavg()[0]:.1f}"
         )
-        header = f"{'what':20} {'group_by':9} {'days':>4} {'p50 ms':>9} {'min ms':>9} {'max ms':>9}"
-        print(header + f" {'rows':>8}")
+        print(
+            "rollups: "
+            + (f"built in {build} s" if build is not None else "current, reused")
+            + "".join(
+                f"; refresh of {r['days']} dirty days {r['seconds']} s (load {r['load_1m']:.1f})"
+                for r in result["refreshes"]
+            )
+            + "\n"
+        )
+        header = f"{'what':33} {'group_by':9} {'days':>4} {'p50 ms':>9} {'min ms':>9} {'max ms':>9}"
+        print(header + f" {'rows':>8} {'load':>5}")
         for t in timings:
             print(
-                f"{t.what:20} {t.group_by:9} {t.days:4} {t.p50_ms:9.1f} {t.min_ms:9.1f} "
-                f"{t.max_ms:9.1f} {t.rows:8}"
+                f"{t.what:33} {t.group_by:9} {t.days:4} {t.p50_ms:9.1f} {t.min_ms:9.1f} "
+                f"{t.max_ms:9.1f} {t.rows:8} {t.load_1m:5.1f}"
             )
         for label, figure in [
             (f"last {PERIODS[0]} days", month),
@@ -357,8 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         ]:
             verdict = "within" if figure < TARGET_MS else "OVER"
             print(f"slowest report p50, {label}: {figure:.1f} ms ({verdict} {TARGET_MS:.0f} ms)")
-        if plans:
-            print("\n" + plans)
+        if result["plans"]:
+            print("\n" + result["plans"])
     return 0 if full_year < TARGET_MS else 1
 
 

@@ -15,6 +15,7 @@ valid however long after it is reused. bench/README.md says how to read the figu
 """
 
 import argparse
+import cProfile
 import json
 import logging
 import os
@@ -168,6 +169,7 @@ class Scenario:
     min_ms: float
     max_ms: float
     per_ticket_ms: float | None
+    cpu_ms: float  # this process's CPU time in the sweep (the median run's), not the database's
     examined: int
     warnings: int
     breaches: int
@@ -455,10 +457,10 @@ def sweep_once(now: datetime):
 
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = sla_sweep(now=now)
-        elapsed = time.perf_counter() - started
-    return elapsed * 1000, counter.count, result
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return elapsed * 1000, cpu * 1000, counter.count, result
 
 
 def explain_due_query(now: datetime) -> str:
@@ -484,11 +486,20 @@ def plan_type(plan: str) -> str:
     return "?"
 
 
-def scenario(name: str, due: int, runs: int, now: datetime, plan: str) -> Scenario:
-    times, queries, result = [], 0, None
+def scenario(
+    name: str, due: int, runs: int, now: datetime, plan: str, profile: str | None = None
+) -> Scenario:
+    times, cpus, queries, result = [], [], 0, None
     for _ in range(runs):
-        elapsed, queries, result = sweep_once(now)
+        if profile and due:
+            profiler = cProfile.Profile()
+            elapsed, cpu, queries, result = profiler.runcall(sweep_once, now)
+            profiler.dump_stats(f"{profile}.{due}")
+            log(f"  profile written to {profile}.{due} (times include the profiler)")
+        else:
+            elapsed, cpu, queries, result = sweep_once(now)
         times.append(elapsed)
+        cpus.append(cpu)
     assert result is not None
     sweep_ms = statistics.median(times)
     return Scenario(
@@ -499,6 +510,7 @@ def scenario(name: str, due: int, runs: int, now: datetime, plan: str) -> Scenar
         min_ms=round(min(times), 2),
         max_ms=round(max(times), 2),
         per_ticket_ms=round(sweep_ms / result.tickets, 3) if result.tickets else None,
+        cpu_ms=round(statistics.median(cpus), 1),
         examined=result.tickets,
         warnings=len(result.warnings),
         breaches=len(result.breaches),
@@ -538,7 +550,8 @@ def run(options: argparse.Namespace, seeded_at: datetime) -> list[Scenario]:
                 make_due(conn, ids)
             plan = explain_due_query(now)
             name = "nothing due" if due == 0 else f"{due:,} due"
-            result = scenario(name, due, options.runs if due == 0 else 1, now, plan)
+            runs = options.runs if due == 0 else 1
+            result = scenario(name, due, runs, now, plan, options.profile)
             log(
                 f"{name:>12}: {result.sweep_ms:10.1f} ms, {result.examined:,} tickets, "
                 f"{result.queries:,} queries, {result.plan}"
@@ -551,14 +564,14 @@ def run(options: argparse.Namespace, seeded_at: datetime) -> list[Scenario]:
 
 def table(results: list[Scenario]) -> str:
     header = (
-        f"{'scenario':12} {'due':>7} {'runs':>4} {'sweep ms':>10} {'ms/ticket':>9} "
+        f"{'scenario':12} {'due':>7} {'runs':>4} {'sweep ms':>10} {'ms/ticket':>9} {'cpu ms':>9} "
         f"{'examined':>8} {'warned':>7} {'breached':>8} {'escalated':>9} {'queries':>8}  plan"
     )
     lines = [header]
     for r in results:
         per_ticket = f"{r.per_ticket_ms:9.3f}" if r.per_ticket_ms is not None else f"{'-':>9}"
         lines.append(
-            f"{r.name:12} {r.due:7,} {r.runs:4} {r.sweep_ms:10.1f} {per_ticket} "
+            f"{r.name:12} {r.due:7,} {r.runs:4} {r.sweep_ms:10.1f} {per_ticket} {r.cpu_ms:9.1f} "
             f"{r.examined:8,} {r.warnings:7,} {r.breaches:8,} {r.escalations:9,} "
             f"{r.queries:8,}  {r.plan}"
         )
@@ -596,6 +609,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=DATABASE_URL)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--explain", action="store_true", help="print the claim query's plans")
+    parser.add_argument(
+        "--profile", metavar="PATH", help="cProfile each due sweep into PATH.<due> (slower)"
+    )
     return parser.parse_args(argv)
 
 

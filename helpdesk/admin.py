@@ -2,10 +2,13 @@
 agents' ticket workspace (helpdesk.workspace.ticket_admin)."""
 
 from copy import copy
+from functools import partial
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_q.tasks import async_task
 
 from helpdesk import escalation_admin  # noqa: F401  (escalation, email and webhook admins)
 from helpdesk.models import (
@@ -34,6 +37,18 @@ class CalendarAdmin(admin.ModelAdmin):
     list_display = ("name", "timezone", "holiday_country", "holiday_subdivision", "version")
     readonly_fields = ("version",)
     inlines = [HolidayInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if change:
+            # Open tickets on this calendar get their deadlines and warnings recomputed.
+            calendar_id = form.instance.pk
+            transaction.on_commit(
+                partial(async_task, "helpdesk.tasks.reapply_calendar", calendar_id), robust=True
+            )
+            self.message_user(
+                request, "Open tickets of the teams on this calendar are being recomputed."
+            )
 
 
 @admin.register(Team)

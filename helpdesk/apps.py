@@ -7,3 +7,4 @@ class HelpdeskConfig(AppConfig):
 
     def ready(self) -> None:
         from helpdesk import receivers  # noqa: F401  (connects the notification receivers)
+        from helpdesk.reports import receivers as report_receivers  # noqa: F401

@@ -122,7 +122,25 @@ class ClockState:
             "missed_by": _seconds(self.missed_by) if self.missed_by else None,
             "cycle": self.cycle,
             "always_open": self.always_open,
+            # Exact, so that `advance_data` gives what a replay would (the seconds truncate).
+            "elapsed_us": _microseconds(self.elapsed),
+            "paused_us": _microseconds(self.paused),
         }
+
+    @classmethod
+    def from_data(cls, name: str, data: Mapping) -> "ClockState":
+        """The clock `as_data` stored, without its marks (the state keeps the pending ones)."""
+        return cls(
+            name=name,
+            state=data["state"],
+            target=timedelta(seconds=data["target"]),
+            elapsed=timedelta(microseconds=data["elapsed_us"]),
+            paused=timedelta(microseconds=data["paused_us"]),
+            due_at=_instant(data["due_at"]),
+            stopped_at=_instant(data["stopped_at"]),
+            cycle=data["cycle"],
+            always_open=data["always_open"],
+        )
 
 
 @dataclass
@@ -134,6 +152,8 @@ class SlaState:
     updates_late: int = 0
     first_responded_at: datetime | None = None
     resolved_at: datetime | None = None
+    # Escalation steps the timeline says fired: (clock, cycle, step id).
+    escalated: frozenset[tuple[str, int, int]] = frozenset()
 
     def unrecorded_marks(self) -> list[Mark]:
         return sorted(
@@ -171,11 +191,50 @@ class SlaState:
             "clocks": {name: clock.as_data() for name, clock in self.clocks.items()},
             "updates_on_time": self.updates_on_time,
             "updates_late": self.updates_late,
+            # What the sweep needs to act without replaying (helpdesk.services.sla_sweep):
+            # the marks not yet recorded, and the escalation steps already fired.
+            "pending": [
+                [m.clock, m.cycle, m.threshold, m.at.isoformat()] for m in self.unrecorded_marks()
+            ],
+            "escalated": sorted([list(key) for key in self.escalated], key=str),
         }
 
 
 def _seconds(value: timedelta) -> int:
     return int(value.total_seconds())
+
+
+def _microseconds(value: timedelta) -> int:
+    return value // timedelta(microseconds=1)
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def advance_data(data: Mapping, *, status: str, calendar: BusinessCalendar, now: datetime) -> dict:
+    """A stored `SlaState.as_data()` as a replay at `now` would give it, when nothing
+    happened to the ticket since it was stored (the ticket is still in `status`).
+
+    Nothing changes but time: a running clock uses it, and the resolution clock is paused
+    for it while the ticket waits on the customer or is resolved. The marks' instants stay,
+    so the sweep records them without reading the timeline (helpdesk.services.sla_sweep).
+    """
+    since = datetime.fromisoformat(data["computed_at"])
+    clocks = dict(data["clocks"])
+    for name, stored in clocks.items():
+        running = stored["state"] == "running"
+        paused = name == "resolution" and status in RESOLUTION_PAUSED
+        if not (running or paused):
+            continue  # a stopped or idle clock stays as it is
+        clock = ClockState.from_data(name, stored)
+        passed = (ALWAYS_OPEN if clock.always_open else calendar).elapsed(since, now)
+        if running:
+            clock.elapsed += passed
+        if paused:
+            clock.paused += passed
+        clocks[name] = clock.as_data()
+    return {**data, "computed_at": now.isoformat(), "clocks": clocks}
 
 
 Interval = tuple[datetime, datetime | None]  # end None: still running
@@ -191,6 +250,7 @@ def replay(
     targets_log: list[tuple[datetime, Targets]] = []
     replies: list[datetime] = []
     recorded: set[tuple[str, int, float]] = set()
+    escalated: set[tuple[str, int, int]] = set()
     for event in timeline:
         if event.kind == "status_changed":
             status_changes.append((event.at, event.data["to"]))
@@ -205,6 +265,10 @@ def replay(
                     int(event.data.get("cycle", 0)),
                     float(event.data["threshold"]),
                 )
+            )
+        elif event.kind == "escalated":
+            escalated.add(
+                (event.data.get("clock"), int(event.data.get("cycle", 0)), event.data.get("step"))
             )
     if not targets_log:
         raise ValueError("The timeline has no SLA targets.")
@@ -249,6 +313,7 @@ def replay(
         updates_late=late,
         first_responded_at=replies[0] if replies else None,
         resolved_at=resolved_at,
+        escalated=frozenset(escalated),
     )
 
 

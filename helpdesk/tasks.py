@@ -5,6 +5,7 @@ from helpdesk.services.notifications import (
     notifications_deliver,
     notifications_deliver_due,
 )
+from helpdesk.services.sla_policies import calendar_reapply
 from helpdesk.services.sla_sweep import sla_sweep
 from helpdesk.services.webhooks import webhook_deliver, webhooks_deliver, webhooks_deliver_due
 
@@ -46,3 +47,8 @@ def deliver_due() -> str:
     emails = notifications_deliver_due(budget=40)
     webhooks = webhooks_deliver_due(budget=40)
     return f"{emails} email(s) and {webhooks} webhook(s) sent"
+
+
+def reapply_calendar(calendar_id: int) -> str:
+    moved = calendar_reapply(calendar_id=calendar_id)
+    return f"calendar {calendar_id}: {moved} ticket promise(s) moved"

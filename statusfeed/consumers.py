@@ -19,7 +19,9 @@ from statusfeed.selectors import board_snapshot, stream_events, ticket_for_token
 log = logging.getLogger(__name__)
 
 UNKNOWN_TOKEN = 4404
-TRY_AGAIN_LATER = 1013  # the channel layer (Redis) is unreachable; clients retry with backoff
+# The channel layer (Redis) is unreachable; clients retry with backoff. A private code (4000+):
+# daphne refuses to send 1013 from a server and would turn it into 1011.
+TRY_AGAIN_LATER = 4503
 
 
 class StreamConsumer(AsyncJsonWebsocketConsumer):

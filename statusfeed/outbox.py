@@ -18,6 +18,7 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
+from helpdesk.bulk import objects_insert
 from statusfeed.models import PublicEvent, PublicStream
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def public_events_record(*, events: Sequence[tuple[str, str, dict, datetime]]) -
             )
         )
         next_seq[stream] += 1
-    saved = PublicEvent.objects.bulk_create(rows)
+    saved = objects_insert(rows)
     ids = [event.pk for event in saved]
     transaction.on_commit(lambda: outbox_publish(event_ids=ids))
     public_events_recorded.send(sender=PublicEvent, events=saved)

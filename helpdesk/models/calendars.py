@@ -73,7 +73,9 @@ def _business_calendar(pk, version, tz, weekly, country, subdivision) -> Busines
     )
     if country:
         this_year = date.today().year
-        custom.update(holidays_for(country, range(this_year - 2, this_year + 4), subdivision or None))
+        custom.update(
+            holidays_for(country, range(this_year - 2, this_year + 4), subdivision or None)
+        )
     calendar = BusinessCalendar(
         timezone=tz,
         weekly={day: [tuple(w) for w in windows] for day, windows in weekly},

@@ -93,6 +93,9 @@ class Ticket(models.Model):
     class Meta:
         # One index per queue, matching its filter and its sort (sla_due, then id), so each
         # queue's first page and its capped count read a few index entries (bench/admin_queue.py).
+        # The queues that are not per team end in the team: an agent sees only their teams'
+        # tickets, and PostgreSQL checks the team inside the index, so the counts never visit
+        # the table.
         indexes = [
             models.Index(fields=["sla_next_check_at"], name="ticket_sla_next_check"),
             models.Index(
@@ -101,7 +104,7 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
             models.Index(
-                fields=["assignee", "sla_due", "id"],
+                fields=["assignee", "sla_due", "id", "team"],
                 name="ticket_agent_queue",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
@@ -111,16 +114,16 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
             models.Index(
-                fields=["sla_due", "id"],
+                fields=["sla_due", "id", "team"],
                 name="ticket_unassigned",
                 condition=models.Q(status__in=OPEN_STATUSES, assignee__isnull=True),
             ),
             models.Index(
-                fields=["sla_due", "id"],
+                fields=["sla_due", "id", "team"],
                 name="ticket_breached",
                 condition=models.Q(status__in=OPEN_STATUSES, sla_breached=True),
             ),
-            models.Index(fields=["status", "sla_due", "id"], name="ticket_by_status"),
+            models.Index(fields=["status", "sla_due", "id", "team"], name="ticket_by_status"),
             models.Index(fields=["requester", "created_at"], name="ticket_requester"),
         ]
 

@@ -1,130 +1,106 @@
-"""SLA targets aggregated per group, and for all groups together, in one pass over the rows.
+"""SLA targets counted per group and clock: from the daily rollups and the raw rows alike.
 
-The database first counts the targets per (group, clock, minute of business time): a
-histogram small enough to stay in memory whatever the number of tickets. Window sums over it
-then give each group's nearest-rank percentiles (the smallest minute with at least p of the
-stopped targets at or below it), exact to the whole minute, and the same statement folds the
-histograms of all groups into the total. No ticket and no target reaches Python: one row per
-(group, clock) does.
+The same counts come from two places that add up: `SlaRollup` rows for the days rolled up,
+and `SlaMeasure` rows for the days whose rollups are behind (`query.Coverage`). One statement
+adds both up per (group, clock); Python takes the percentiles from the bucket counts
+(`helpdesk.reports.buckets`). No target reaches Python, only a row per group and clock.
 """
+
+from collections.abc import Sequence
+from fractions import Fraction
 
 from django.db import connection
-from django.db.models import Count, Expression, F, Q, Sum
+from django.db.models import F, Sum
 
-from helpdesk.reports.columns import MISSED_BY
-from helpdesk.reports.models import SlaMeasure
-from helpdesk.reports.query import ReportQuery
+from helpdesk.reports.buckets import BUCKET_FIELDS, percentile_seconds
+from helpdesk.reports.counts import TARGET_COUNTS, TARGET_FIELDS, target_counts
+from helpdesk.reports.groupings import Grouping
+from helpdesk.reports.models import FIRST_UPDATE, SlaMeasure, SlaRollup
+from helpdesk.reports.query import ReportQuery, coverage
 
 Aggregates = dict[str, int | None]
-
-
-def _cell_aggregates() -> dict:
-    missed = Q(met=False)
-    by_reply = Q(ended_by=SlaMeasure.EndedBy.REPLY)
-    aggregates = {
-        "n": Count("pk"),
-        "n_met": Count("pk", filter=Q(met=True)),
-        "by_reply": Count("pk", filter=by_reply),
-        "by_reply_met": Count("pk", filter=by_reply & Q(met=True)),
-        "first_update": Count("pk", filter=by_reply & Q(clock=SlaMeasure.Clock.FIRST_RESPONSE)),
-        "paused_total": Sum("paused_seconds"),
-        "paused_tickets": Count("pk", filter=Q(paused_seconds__gt=0)),
-        "missed_running": Count("pk", filter=missed & Q(stopped_at__isnull=True)),
-    }
-    low = None
-    for key, high in MISSED_BY:
-        bucket = missed & Q(missed_by_seconds__isnull=False)
-        if low is not None:
-            bucket &= Q(missed_by_seconds__gt=low)
-        if high is not None:
-            bucket &= Q(missed_by_seconds__lte=high)
-        aggregates[f"missed_by_{key}"] = Count("pk", filter=bucket)
-        low = high
-    return aggregates
-
-
-COUNTS = list(_cell_aggregates())
-PERCENTILES = {"p50": 0.5, "p90": 0.9}
-
-# {cells} is the ORM's histogram query; every other name below is ours.
-STATEMENT = """
-WITH cells AS ({cells}),
-levels AS (
-    SELECT 0 AS is_total, grp, clock, minute, {counts} FROM cells
-    UNION ALL
-    SELECT 1 AS is_total, NULL AS grp, clock, minute, {summed_counts}
-    FROM cells GROUP BY clock, minute
-),
-ranked AS (
-    SELECT levels.*,
-        SUM(CASE WHEN minute IS NULL THEN 0 ELSE n END) OVER (
-            PARTITION BY is_total, grp, clock ORDER BY minute
-            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS stopped_so_far,
-        SUM(CASE WHEN minute IS NULL THEN 0 ELSE n END) OVER (
-            PARTITION BY is_total, grp, clock
-        ) AS stopped_all,
-        SUM(first_update) OVER (
-            PARTITION BY is_total, grp, clock ORDER BY minute
-            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS first_update_so_far,
-        SUM(first_update) OVER (PARTITION BY is_total, grp, clock) AS first_updates
-    FROM levels
-)
-SELECT is_total, grp, clock, {summed_counts}, {percentiles}
-FROM ranked
-GROUP BY is_total, grp, clock
-"""
+FIRST_RESPONSE = SlaMeasure.Clock.FIRST_RESPONSE
+PERCENTILES = {"p50": Fraction(1, 2), "p90": Fraction(9, 10)}
 PERCENTILE_NAMES = [*PERCENTILES, *(f"first_update_{name}" for name in PERCENTILES)]
 
 
-def _percentile_sql() -> str:
-    parts = []
-    for name, fraction in PERCENTILES.items():
-        parts.append(
-            f"MIN(CASE WHEN minute IS NOT NULL AND stopped_so_far >= {fraction} * stopped_all "
-            f"THEN minute END) * 60 AS {name}"
+def measure_cells(
+    query: ReportQuery, group_by: str, fields: Sequence[str]
+) -> dict[tuple[object, str], dict[str, int]]:
+    """{(group key, clock): {field: count}} over the period's decided targets: the rollups'
+    sums and the dirty days' counts, in one statement."""
+    covered = coverage(query)
+    by = Grouping(group_by)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in ["grp", "measure_clock", *fields])
+    parts: list[tuple[str, list]] = []
+    rolled = covered.rolled(whole_months=by.whole_months)
+    if rolled is not None:
+        sums = (
+            SlaRollup.objects.filter(rolled, dimension=by.dimension)
+            .annotate(grp=by.rolled(), measure_clock=F("clock"))
+            .values("grp", "measure_clock")
+            .annotate(**{name: Sum(name) for name in fields})
+            .order_by()
         )
+        parts.append(sums.query.sql_with_params())
+    if covered.raw is not None:
+        rows = SlaMeasure.objects.filter(covered.raw).annotate(grp=by.raw())
+        parts.append(target_counts(rows, ["grp"], fields))
+    cells: dict[tuple[object, str], dict[str, int]] = {}
+    if not parts:
+        return cells
+    keys = ", ".join(quote(name) for name in ["grp", "measure_clock"])
+    union = " UNION ALL ".join(f"SELECT {columns} FROM ({sql}) part" for sql, _ in parts)
+    # Summed as bigint: PostgreSQL would give numeric, slow to read.
+    sums = ", ".join(f"CAST(SUM({quote(name)}) AS BIGINT)" for name in fields)
+    statement = f"SELECT {keys}, {sums} FROM ({union}) parts GROUP BY {keys}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [param for _, params in parts for param in params])
+        for grp, clock, *counts in cursor.fetchall():
+            cell = cells.setdefault((by.key(grp), clock), dict.fromkeys(fields, 0))
+            for name, count in zip(fields, counts, strict=True):
+                cell[name] += count
+    return cells
+
+
+def clock_aggregates(cell: dict[str, int], first_updates: dict[str, int] | None) -> Aggregates:
+    """A clock's counts and percentiles, from its cell (and for the first response, the
+    FIRST_UPDATE cell of the same group)."""
+    histogram = [cell[name] for name in BUCKET_FIELDS]
+    aggregates: Aggregates = {name: cell[name] for name in TARGET_COUNTS}
     for name, fraction in PERCENTILES.items():
-        parts.append(
-            f"MIN(CASE WHEN minute IS NOT NULL AND first_updates > 0 "
-            f"AND first_update_so_far >= {fraction} * first_updates "
-            f"THEN minute END) * 60 AS first_update_{name}"
+        aggregates[name] = percentile_seconds(histogram, fraction)
+        aggregates[f"first_update_{name}"] = (
+            percentile_seconds([first_updates[b] for b in BUCKET_FIELDS], fraction)
+            if first_updates
+            else None
         )
-    return ", ".join(parts)
+    return aggregates
 
 
 def measures_by_group(
-    query: ReportQuery, group: Expression
+    query: ReportQuery,
 ) -> tuple[dict[object, dict[str, Aggregates]], dict[str, Aggregates]]:
-    """({group key: {clock: aggregates}}, {clock: aggregates of all groups together})."""
-    cells = (
-        SlaMeasure.objects.filter(query.cohort())
-        .annotate(grp=group, minute=F("business_seconds") / 60)
-        .values("grp", "clock", "minute")
-        .annotate(**_cell_aggregates())
-        .order_by()
-    )
-    cells_sql, params = cells.query.sql_with_params()
-    statement = STATEMENT.format(
-        cells=cells_sql,
-        counts=", ".join(COUNTS),
-        summed_counts=", ".join(f"SUM({name}) AS {name}" for name in COUNTS),
-        percentiles=_percentile_sql(),
-    )
+    """({group key: {clock: aggregates}}, {clock: aggregates of all groups together}).
+
+    Each ticket and all its targets fall in one group, so the groups' counts add up to the
+    total's, bucket by bucket; the total's percentiles come from that sum."""
+    fields = TARGET_FIELDS
+    cells = measure_cells(query, query.group_by, fields)
+    summed: dict[str, dict[str, int]] = {}
+    for (_, clock), cell in cells.items():
+        into = summed.setdefault(clock, dict.fromkeys(fields, 0))
+        for name in fields:
+            into[name] += cell[name]
     groups: dict[object, dict[str, Aggregates]] = {}
-    total: dict[str, Aggregates] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        names = [column[0] for column in cursor.description]
-        for row in cursor.fetchall():
-            values = dict(zip(names, row, strict=True))
-            aggregates = {
-                name: None if values[name] is None else int(values[name])
-                for name in (*COUNTS, *PERCENTILE_NAMES)
-            }
-            if values["is_total"]:
-                total[values["clock"]] = aggregates
-            else:
-                groups.setdefault(values["grp"], {})[values["clock"]] = aggregates
+    for (key, clock), cell in cells.items():
+        if clock != FIRST_UPDATE:
+            first_updates = cells.get((key, FIRST_UPDATE)) if clock == FIRST_RESPONSE else None
+            groups.setdefault(key, {})[clock] = clock_aggregates(cell, first_updates)
+    total = {
+        clock: clock_aggregates(cell, summed.get(FIRST_UPDATE) if clock == FIRST_RESPONSE else None)
+        for clock, cell in summed.items()
+        if clock != FIRST_UPDATE
+    }
     return groups, total

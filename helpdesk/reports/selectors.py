@@ -1,22 +1,40 @@
 """The SLA compliance report and its charts: aggregates in the database.
 
-Every query reads the narrow report rows (`helpdesk.reports.models`), filtered by the ticket's
-creation time, and returns one row per group; nothing here loads tickets. The definitions of
-every number are in docs/metrics.md.
+Every query reads the daily rollups for the days rolled up and the narrow report rows for the
+others (`helpdesk.reports.query.coverage`), and returns one row per group from each; nothing
+here loads tickets. The definitions of every number are in docs/metrics.md.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import Count, DateField, F, Q
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncWeek
+from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 
 from helpdesk.models import Agent, Category, Channel, Priority, Team
 from helpdesk.reports.columns import BACKLOG, CLOCKS, COLUMNS, MISSED_BY
-from helpdesk.reports.measures import COUNTS, Aggregates, measures_by_group
-from helpdesk.reports.models import SlaMeasure, TicketOutcome
-from helpdesk.reports.query import ReportQuery, analytic_session
+from helpdesk.reports.counts import (
+    TARGET_COUNTS,
+    TICKET_AGGREGATES,
+    breach_counts,
+    ticket_counts,
+)
+from helpdesk.reports.groupings import Grouping
+from helpdesk.reports.measures import (
+    PERCENTILE_NAMES,
+    Aggregates,
+    measure_cells,
+    measures_by_group,
+)
+from helpdesk.reports.models import BreachRollup, SlaMeasure, TicketOutcome, TicketRollup
+from helpdesk.reports.query import (
+    Coverage,
+    ReportQuery,
+    analytic_session,
+    coverage,
+    created_on,
+    union_all,
+)
 
 
 @dataclass
@@ -38,61 +56,97 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _group_expression(group_by: str):
-    if group_by == "week":
-        tz = timezone.get_current_timezone()
-        return TruncWeek("created_at", output_field=DateField(), tzinfo=tz)
-    if group_by in ("team", "category", "agent"):
-        return F(f"{group_by}_id")
-    return F(group_by)
-
-
-def _group_key(group_by: str, key: object) -> object:
-    """The week of a raw query as a date (PostgreSQL gives a datetime, SQLite text)."""
-    if group_by != "week" or isinstance(key, date) and not isinstance(key, datetime):
-        return key
-    return key.date() if isinstance(key, datetime) else date.fromisoformat(str(key)[:10])
-
-
-def _ticket_aggregates(now: datetime) -> dict:
-    is_open = Q(is_open=True)
-    aggregates = {
-        "tickets": Count("pk"),
-        "open": Count("pk", filter=is_open),
-        "breaches_open": Count("pk", filter=is_open & Q(breached=True)),
-        "ever_resolved": Count("pk", filter=Q(was_resolved=True)),
-        "n_reopened": Count("pk", filter=Q(reopened=True)),
-        "fcr": Count("pk", filter=Q(first_contact_resolution=True)),
-    }
-    younger_than = None
-    for key, days in BACKLOG:
-        bucket = is_open
-        if younger_than is not None:
-            bucket &= Q(created_at__lte=now - timedelta(days=younger_than))
-        if days is not None:
-            bucket &= Q(created_at__gt=now - timedelta(days=days))
-        aggregates[f"backlog_{key}"] = Count("pk", filter=bucket)
-        younger_than = days
-    return aggregates
+# What a group without any ticket or any decided target counts.
+NO_MEASURES: Aggregates = dict.fromkeys(TARGET_COUNTS, 0) | dict.fromkeys(PERCENTILE_NAMES)
+BACKLOG_COUNTS = [f"backlog_{key}" for key, _ in BACKLOG]
+OLDER = BACKLOG_COUNTS[-1]  # the open-ended bucket: 30 days and older
+TICKET_COUNTS = [*TICKET_AGGREGATES, *BACKLOG_COUNTS]
+NO_TICKETS = dict.fromkeys(TICKET_COUNTS, 0)
 
 
 def _tickets_by_group(query: ReportQuery, now: datetime) -> dict[object, dict]:
-    rows = (
-        TicketOutcome.objects.filter(query.cohort())
-        .annotate(grp=_group_expression(query.group_by))
-        .values("grp")
-        .annotate(**_ticket_aggregates(now))
-        .order_by()
-    )
-    return {_group_key(query.group_by, row.pop("grp")): row for row in rows}
+    covered = coverage(query)
+    by = Grouping(query.group_by)
+    parts = []
+    rolled = covered.rolled(whole_months=by.whole_months)
+    if rolled is not None:
+        parts.append(
+            TicketRollup.objects.filter(rolled, dimension=by.dimension)
+            .annotate(grp=by.rolled())
+            .values("grp")
+            .annotate(**{name: Sum(name) for name in TICKET_AGGREGATES})
+            .order_by()
+        )
+    if covered.raw is not None:
+        rows = TicketOutcome.objects.filter(covered.raw).annotate(grp=by.raw())
+        parts.append(ticket_counts(rows, ["grp"]))
+    groups: dict[object, dict] = {}
+    for row in union_all(parts):
+        counts = groups.setdefault(by.key(row["grp"]), dict(NO_TICKETS))
+        for name in TICKET_AGGREGATES:
+            counts[name] += int(row[name])  # PostgreSQL may sum to numeric
+    for key, younger in _backlog(query, now, by, covered).items():
+        groups.setdefault(key, dict(NO_TICKETS)).update(younger)
+    for counts in groups.values():
+        counts[OLDER] = counts["open"] - sum(counts[name] for name in BACKLOG_COUNTS[:-1])
+    return groups
 
 
-# What a group without any ticket or any decided target counts.
-NO_MEASURES: Aggregates = dict.fromkeys(COUNTS, 0) | dict.fromkeys(
-    ("p50", "p90", "first_update_p50", "first_update_p90")
-)
-TICKET_COUNTS = list(_ticket_aggregates(timezone.now()))
-NO_TICKETS = dict.fromkeys(TICKET_COUNTS, 0)
+def _backlog(
+    query: ReportQuery, now: datetime, by: Grouping, covered: Coverage
+) -> dict[object, dict[str, int]]:
+    """Open tickets younger than 30 days now, per group and age bucket (the older ones are
+    the rest of the group's open tickets).
+
+    A day entirely within one bucket counts its rollup's open tickets there; only the days
+    a bucket's boundary (now minus 1, 3, 7 or 30 days) falls in, and the days whose rollups
+    are behind, are counted from their open tickets."""
+    tz = timezone.get_current_timezone()
+    bounds = [(f"backlog_{key}", now - timedelta(days=days)) for key, days in BACKLOG if days]
+    split = {timezone.localdate(bound, tz) for _, bound in bounds}
+    oldest = max(query.start, timezone.localdate(bounds[-1][1], tz))
+    recent = [oldest + timedelta(days=n) for n in range((query.end - oldest).days + 1)]
+    rolled_days = set(covered.rolled_days)
+    whole = [day for day in recent if day in rolled_days and day not in split]
+    parts = []
+    if whole:
+        # A whole day is younger than a bound when it starts after the bound's day.
+        age = Case(
+            *(
+                When(day__gt=timezone.localdate(bound, tz), then=Value(key))
+                for key, bound in bounds
+            ),
+            default=Value(OLDER),
+        )
+        parts.append(
+            TicketRollup.objects.filter(
+                whole_month=False, day__in=whole, audience=query.audience, dimension=by.dimension
+            )
+            .annotate(grp=by.rolled(), age=age)
+            .values("grp", "age")
+            .annotate(tickets=Sum("open"))
+            .order_by()
+        )
+    split_days = [day for day in recent if day not in whole]
+    if split_days:
+        age = Case(
+            *(When(created_at__gt=bound, then=Value(key)) for key, bound in bounds),
+            default=Value(OLDER),
+        )
+        audience = Q(audience=query.audience) if query.audience else Q()
+        parts.append(
+            TicketOutcome.objects.filter(created_on(split_days, tz), audience, is_open=True)
+            .annotate(grp=by.raw(), age=age)
+            .values("grp", "age")
+            .annotate(tickets=Count("pk"))
+            .order_by()
+        )
+    backlog: dict[object, dict[str, int]] = {}
+    for row in union_all(parts):
+        if row["age"] != OLDER:
+            counts = backlog.setdefault(by.key(row["grp"]), dict.fromkeys(BACKLOG_COUNTS[:-1], 0))
+            counts[row["age"]] += int(row["tickets"])
+    return backlog
 
 
 def _values(tickets: dict | None, clocks: dict[str, Aggregates]) -> dict[str, int | float | None]:
@@ -114,14 +168,14 @@ def _values(tickets: dict | None, clocks: dict[str, Aggregates]) -> dict[str, in
     for key, _ in MISSED_BY:
         values[f"missed_by_{key}"] = sum(m[f"missed_by_{key}"] for m in by_clock.values())
     values["missed_running"] = sum(m["missed_running"] for m in by_clock.values())
-    for key in ("breaches_open", "open", *(f"backlog_{key}" for key, _ in BACKLOG)):
+    for key in ("breaches_open", "open", *BACKLOG_COUNTS):
         values[key] = tickets[key]
     resolved = tickets["tickets"] - tickets["open"]
     values["resolved"] = resolved
     values["fcr"] = tickets["fcr"]
     values["fcr_rate"] = _percent(tickets["fcr"], resolved)
-    values["reopened"] = tickets["n_reopened"]
-    values["reopen_rate"] = _percent(tickets["n_reopened"], tickets["ever_resolved"])
+    values["reopened"] = tickets["reopened"]
+    values["reopen_rate"] = _percent(tickets["reopened"], tickets["ever_resolved"])
     return {column.key: values[column.key] for column in COLUMNS}
 
 
@@ -153,13 +207,12 @@ def _sort_key(group_by: str, key: object, label: str) -> tuple:
 def sla_report(*, query: ReportQuery, now: datetime) -> SlaReport:
     """The report table: one row per group with tickets in the period, and a total.
 
-    Two passes: one over the targets (counts and percentiles, per group and in total) and one
-    over the tickets, whose counts add up to the total.
+    Two counts: the targets (counts and bucketed business times, per group and clock) and
+    the tickets; the total adds up the groups, whose tickets and targets do not overlap.
     """
     with analytic_session():
-        groups, total = measures_by_group(query, _group_expression(query.group_by))
+        groups, total = measures_by_group(query)
         tickets = _tickets_by_group(query, now)
-        groups = {_group_key(query.group_by, key): value for key, value in groups.items()}
         keys = set(groups) | set(tickets)
         labels = group_labels(query.group_by, keys)
     rows = [
@@ -183,19 +236,10 @@ class ComplianceSeries:
 
 def compliance_by(query: ReportQuery, group_by: str) -> ComplianceSeries:
     with analytic_session():
-        rows = list(
-            SlaMeasure.objects.filter(query.cohort())
-            .annotate(grp=_group_expression(group_by))
-            .values("grp", "clock")
-            .annotate(n=Count("pk"), n_met=Count("pk", filter=Q(met=True)))
-            .order_by()
-        )
-        labels = group_labels(group_by, {row["grp"] for row in rows})
-    counts = {(row["grp"], row["clock"]): row for row in rows}
-    keys = sorted(
-        {row["grp"] for row in rows},
-        key=lambda key: _sort_key(group_by, key, labels.get(key, str(key))),
-    )
+        counts = measure_cells(query, group_by, ["n", "n_met"])
+        group_keys = {key for key, clock in counts if clock in CLOCKS}
+        labels = group_labels(group_by, group_keys)
+    keys = sorted(group_keys, key=lambda key: _sort_key(group_by, key, labels.get(key, str(key))))
     series = ComplianceSeries(labels=[labels.get(key, str(key)) for key in keys])
     for clock in CLOCKS:
         series.compliance[clock] = [
@@ -209,19 +253,22 @@ def compliance_by(query: ReportQuery, group_by: str) -> ComplianceSeries:
 
 def breach_heatmap(query: ReportQuery) -> list[list[int]]:
     """Missed targets by the local weekday (rows, Monday first) and hour they were missed."""
-    tz = timezone.get_current_timezone()
     with analytic_session():
-        cells = list(
-            SlaMeasure.objects.filter(query.cohort(), met=False, breached_at__isnull=False)
-            .annotate(
-                weekday=ExtractIsoWeekDay("breached_at", tzinfo=tz),
-                hour=ExtractHour("breached_at", tzinfo=tz),
+        covered = coverage(query)
+        parts = []
+        rolled = covered.rolled()
+        if rolled is not None:
+            parts.append(
+                BreachRollup.objects.filter(rolled)
+                .values("weekday", "hour")
+                .annotate(breaches=Sum("breaches"))
+                .order_by()
             )
-            .values("weekday", "hour")
-            .annotate(breaches=Count("pk"))
-            .order_by()
-        )
+        if covered.raw is not None:
+            rows = SlaMeasure.objects.filter(covered.raw)
+            parts.append(breach_counts(rows, [], timezone.get_current_timezone()))
+        cells = union_all(parts)
     grid = [[0] * 24 for _ in range(7)]
     for cell in cells:
-        grid[cell["weekday"] - 1][cell["hour"]] = cell["breaches"]
+        grid[int(cell["weekday"]) - 1][int(cell["hour"])] += int(cell["breaches"])
     return grid

@@ -4,7 +4,8 @@
 replayed the clocks, so the rows change in the same commit as the timeline they come from
 (the SLA sweep calls `report_rows_sync_many` for a batch of tickets at once).
 Rows are compared first and written only when they differ: most refreshes change nothing a
-report counts.
+report counts. A ticket whose outcome or targets changed marks its day of creation for the
+daily rollups to be recomputed (`helpdesk.reports.rollups`), in the same transaction.
 """
 
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from helpdesk.clocks import SlaState
 from helpdesk.models import Ticket, TicketEvent
 from helpdesk.reports.models import SlaMeasure, SlaPause, TicketOutcome
 from helpdesk.reports.outcomes import TicketFacts, outcome_of
+from helpdesk.reports.rollups import local_day, rollup_days_dirty
 
 MEASURE_FIELDS = (
     "clock",
@@ -39,7 +41,7 @@ GROUPING_FIELDS = (
 )
 
 
-def _grouping(ticket: Ticket) -> dict:
+def report_grouping(ticket: Ticket) -> dict:
     values = (
         ticket.created_at,
         ticket.team_id,
@@ -60,7 +62,7 @@ def report_rows_sync(*, ticket: Ticket, state: SlaState) -> None:
 
 def report_rows_sync_many(items: Sequence[tuple[Ticket, SlaState, Sequence]]) -> None:
     """`report_rows_sync` for many tickets, given each one's replayed state and timeline:
-    three reads and at most five writes, however many tickets (the SLA sweep's batches)."""
+    three reads and at most six writes, however many tickets (the SLA sweep's batches)."""
     if not items:
         return
     ids = [ticket.pk for ticket, _, _ in items]
@@ -84,7 +86,7 @@ def report_rows_sync_many(items: Sequence[tuple[Ticket, SlaState, Sequence]]) ->
         outcome = outcome_of(
             timeline, state=state, calendar=ticket.team.calendar.business_calendar()
         )
-        grouping = _grouping(ticket)
+        grouping = report_grouping(ticket)
         facts = {**grouping, **_flat(outcome.facts)}
         if stored_facts.get(ticket.pk) != facts:
             outcomes.append(TicketOutcome(ticket=ticket, **facts))
@@ -96,6 +98,11 @@ def report_rows_sync_many(items: Sequence[tuple[Ticket, SlaState, Sequence]]) ->
         rows = [{**_flat(p), "created_at": ticket.created_at} for p in outcome.pauses]
         if rows != stored_pauses.get(ticket.pk, []):
             pauses[ticket.pk] = [SlaPause(ticket=ticket, **p) for p in rows]
+    rolled_up = {outcome.ticket_id for outcome in outcomes} | set(measures)
+    if rolled_up:
+        rollup_days_dirty(
+            days={local_day(ticket.created_at) for ticket, _, _ in items if ticket.pk in rolled_up}
+        )
     if outcomes:
         TicketOutcome.objects.bulk_create(
             outcomes, update_conflicts=True, unique_fields=["ticket"], update_fields=fact_fields

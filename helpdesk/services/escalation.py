@@ -1,19 +1,20 @@
 """Escalation: the steps a ticket's policy takes as its SLA clocks reach warnings and breaches.
 
 Runs inside the sweep's transaction, on a locked ticket, for the marks that sweep recorded.
-Each step fires at most once per clock cycle (the timeline's `escalated` events say which have
-fired), in order of its threshold, so a late sweep that records 75%, 90% and the breach at
-once still fires the steps one after another. What a step writes goes through the sweep's
-`SweepWrites`; a step that changes the ticket (priority, team) writes that at once.
+Each step fires at most once per clock cycle (the timeline's `escalated` events, which the
+replay collects, say which have fired), in order of its threshold, so a late sweep that
+records 75%, 90% and the breach at once still fires the steps one after another. What a
+step writes goes through the sweep's `SweepWrites`; a step that changes the ticket
+(priority, team) writes that at once.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from helpdesk.clocks import Mark, SlaState
+from helpdesk.clocks import Mark
 from helpdesk.models import (
     EscalationPolicy,
     EscalationStep,
@@ -67,22 +68,20 @@ def ticket_escalate(
     *,
     ticket: Ticket,
     policy: EscalationPolicy | None,
-    state: SlaState,
     marks: list[Mark],
+    due_at: Mapping[str, datetime | None],
+    fired: set[tuple[str, int, int]],
     now: datetime,
-    timeline: Sequence,
     writes: SweepWrites,
 ) -> list[Escalation]:
-    """Fire the steps the newly recorded `marks` reached; call with the ticket row locked and
-    its `timeline` as stored (it says which steps have fired)."""
+    """Fire the steps the newly recorded `marks` reached; call with the ticket row locked.
+
+    `fired` holds the (clock, cycle, step) the timeline says already fired (the replay's
+    `SlaState.escalated`); it gains the ones fired here. `due_at` is each clock's due instant.
+    """
     if policy is None or not marks:
         return []
     steps = list(policy.steps.all())
-    fired = {
-        (event.data.get("clock"), event.data.get("cycle"), event.data.get("step"))
-        for event in timeline
-        if event.kind == Kind.ESCALATED
-    }
     escalations = []
     for mark in marks:
         for step in steps:
@@ -90,7 +89,7 @@ def ticket_escalate(
             if key in fired or round(mark.threshold * 100) < step.at_percent:
                 continue
             fired.add(key)
-            escalations.append(_fire(ticket, step, mark, state, now, writes))
+            escalations.append(_fire(ticket, step, mark, due_at[mark.clock], now, writes))
     return escalations
 
 
@@ -98,7 +97,7 @@ def _fire(
     ticket: Ticket,
     step: EscalationStep,
     mark: Mark,
-    state: SlaState,
+    due_at: datetime | None,
     now: datetime,
     writes: SweepWrites,
 ) -> Escalation:
@@ -112,7 +111,6 @@ def _fire(
         writes.flush()
         changes["team"] = [ticket.team.slug, step.reassign_to.slug]
         _move_to_team(ticket, step.reassign_to_id, now)
-    due_at = state.clocks[mark.clock].due_at
     data = {
         "clock": mark.clock,
         "cycle": mark.cycle,

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from helpdesk.bulk import objects_insert, rows_insert
 from helpdesk.models import Agent, DeliveryStatus, Notification, Ticket, TicketEvent
 from helpdesk.models.notifications import DUE_STATUSES
 from helpdesk.services.outbound import (
@@ -77,31 +78,38 @@ def enqueue_many_after_commit(task: str, pks: list[int]) -> None:
 # Queueing: inside the transaction of the change.
 
 
-def agent_notification_build(
+def agent_notification_row(
     *, kind: str, ticket: Ticket, user: AbstractBaseUser, context: dict
-) -> Notification | None:
-    """The (unsaved) email to an agent, or None when they cannot receive one."""
+) -> dict | None:
+    """The (unsaved) email to an agent as a row's values, or None when they cannot get one."""
     if not user.is_active or not user.email:
         return None
-    return Notification(kind=kind, ticket=ticket, user=user, email=user.email, context=context)
+    return {
+        "kind": kind,
+        "ticket_id": ticket.pk,
+        "user_id": user.pk,
+        "email": user.email,
+        "context": context,
+    }
 
 
 def agent_notification_queue(
     *, kind: str, ticket: Ticket, user: AbstractBaseUser, context: dict
 ) -> Notification | None:
-    notification = agent_notification_build(kind=kind, ticket=ticket, user=user, context=context)
-    if notification is None:
+    row = agent_notification_row(kind=kind, ticket=ticket, user=user, context=context)
+    if row is None:
         return None
-    notification.save()
+    notification = Notification.objects.create(**row)
     enqueue_after_commit("helpdesk.tasks.deliver_notification", notification.pk)
     return notification
 
 
-def agent_notifications_queue(notifications: Sequence[Notification]) -> list[Notification]:
-    """Write many built agent emails in one statement; tasks send them after commit."""
-    saved = Notification.objects.bulk_create(notifications)
-    enqueue_many_after_commit("helpdesk.tasks.deliver_notifications", [n.pk for n in saved])
-    return saved
+def agent_notifications_queue(rows: Sequence[dict]) -> list[int]:
+    """Write many agent emails (`agent_notification_row`s) at once; tasks send them after
+    commit."""
+    ids = rows_insert(Notification, rows)
+    enqueue_many_after_commit("helpdesk.tasks.deliver_notifications", ids)
+    return ids
 
 
 def assignment_notify(*, event: TicketEvent) -> Notification | None:
@@ -165,7 +173,7 @@ def requester_updates_queue(updates: Sequence[tuple[Ticket, PublicEvent]]) -> li
     joined = [batch for batch in touched.values() if batch.pk is not None]
     if joined:
         Notification.objects.bulk_update(joined, ["public_events"])
-    Notification.objects.bulk_create(opened)
+    objects_insert(opened)
     return list(touched.values())
 
 

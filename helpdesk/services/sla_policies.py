@@ -1,4 +1,6 @@
-"""Editing SLA policies: every edit is a new version, re-applied to the open tickets it governs."""
+"""Editing SLA policies and calendars: every edit is a new version, re-applied to the open
+tickets it governs (their due instants, pending warnings and the promise on their progress
+page follow it)."""
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -52,6 +54,26 @@ def sla_policy_reapply(*, policy: SlaPolicy) -> int:
             publish_if_promise_moved(ticket=ticket, promise=promise, at=now)
             changed += 1
     return changed
+
+
+def calendar_reapply(*, calendar_id: int) -> int:
+    """Replay each open ticket of the teams working on this calendar, after its hours or
+    holidays changed; returns how many tickets' public promise moved.
+
+    One short transaction per ticket, as for a policy. The sweep relies on it: it acts on the
+    warning and breach instants a ticket's last replay stored.
+    """
+    scope = Q(status__in=OPEN_STATUSES, team__calendar_id=calendar_id)
+    moved = 0
+    for pk in Ticket.objects.filter(scope).values_list("pk", flat=True).iterator(chunk_size=500):
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().select_related("team__calendar").get(pk=pk)
+            now = timezone.now()
+            promise = public_promise(ticket)
+            ticket_sla_refresh(ticket=ticket, now=now)
+            moved += public_promise(ticket) != promise
+            publish_if_promise_moved(ticket=ticket, promise=promise, at=now)
+    return moved
 
 
 def _current_targets(ticket: Ticket) -> Targets | None:

@@ -23,12 +23,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from helpdesk.clocks import Mark, SlaState, replay
-from helpdesk.models import Ticket
+from helpdesk.models import Ticket, TicketEvent
 from helpdesk.services.escalation import Escalation, EscalationPolicies, ticket_escalate
 from helpdesk.services.public_updates import holding_update_due, holding_update_post
 from helpdesk.services.sweep_writes import SweepWrites
 from helpdesk.services.timeline import Kind, TimelineEntry, timelines_of
 from helpdesk.services.webhooks import webhook_endpoints_by_team
+from helpdesk.sla import BusinessCalendar
 
 SWEEP_BATCH = 500  # tickets claimed, and locked, per transaction
 REVISED_ETA_MESSAGE = "This is taking longer than we promised, so we have escalated it."
@@ -74,8 +75,10 @@ def tickets_due(
     if after is not None:
         due = due.filter(sla_next_check_at__gte=after).exclude(pk__in=claimed or [])
     # A batch's few teams, calendars, leads and agents are read once, not joined per ticket.
-    due = due.prefetch_related("team__calendar", "team__lead", "assignee__user").order_by(
-        "sla_next_check_at"
+    due = (
+        due.defer("description")  # possibly long, and nothing here reads it
+        .prefetch_related("team__calendar", "team__lead", "assignee__user")
+        .order_by("sla_next_check_at")
     )
     if connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True, of=("self",))
@@ -85,15 +88,95 @@ def tickets_due(
 def _sweep_batch(
     batch: list[Ticket], now: datetime, policies: EscalationPolicies, result: SweepResult
 ) -> None:
-    timelines = timelines_of(ticket.pk for ticket in batch)
+    # A ticket whose stored state says which marks are pending needs no replay; one stored
+    # before the state kept them (or one the sweep cannot settle from it) is replayed.
+    replayed = [ticket for ticket in batch if not _knows_its_marks(ticket)]
+    timelines = timelines_of(ticket.pk for ticket in replayed)
     writes = SweepWrites(endpoints=webhook_endpoints_by_team({t.team_id for t in batch}))
+    calendars = {t.team_id: t.team.calendar.business_calendar() for t in batch}
     for ticket in batch:
         result.tickets += 1
-        _sweep_ticket(ticket, timelines[ticket.pk], now, policies, writes, result)
+        if ticket.pk in timelines:
+            _sweep_replayed(ticket, timelines[ticket.pk], now, policies, writes, result)
+        else:
+            _sweep_stored(ticket, calendars[ticket.team_id], now, policies, writes, result)
     writes.flush()
 
 
-def _sweep_ticket(
+def _knows_its_marks(ticket: Ticket) -> bool:
+    return "pending" in ticket.sla_state and "escalated" in ticket.sla_state
+
+
+def _sweep_stored(
+    ticket: Ticket,
+    calendar: BusinessCalendar,
+    now: datetime,
+    policies: EscalationPolicies,
+    writes: SweepWrites,
+    result: SweepResult,
+) -> None:
+    """The marks due, from the ticket's stored state: the replay that stored it found their
+    instants, and nothing has happened to the ticket since (any change replays again)."""
+    stored = ticket.sla_state
+    pending = [
+        Mark(c, cycle, threshold, _instant(at)) for c, cycle, threshold, at in stored["pending"]
+    ]
+    marks = [mark for mark in pending if mark.at < now]
+    policy = policies.for_ticket(team_id=ticket.team_id, priority=ticket.priority)
+    holding = policy and policy.holding_updates and any(m.clock == "update" for m in marks)
+    if not marks or holding:
+        # Nothing due after all, or a holding update to write: the replay decides.
+        _sweep_replayed(ticket, _stored_timeline(ticket), now, policies, writes, result)
+        return
+    _record_marks(ticket, marks, now, writes, result)
+    fired = {(clock, cycle, step) for clock, cycle, step in stored["escalated"]}
+    due_at = {name: _instant(clock["due_at"]) for name, clock in stored["clocks"].items()}
+    escalations = ticket_escalate(
+        ticket=ticket,
+        policy=policy,
+        marks=marks,
+        due_at=due_at,
+        fired=fired,
+        now=now,
+        writes=writes,
+    )
+    result.escalations.extend((ticket.reference, escalation) for escalation in escalations)
+    if any(escalation.changes for escalation in escalations):
+        # New targets or a new team: replay what is now stored.
+        writes.flush()
+        timeline = _stored_timeline(ticket)
+        state = replay(timeline, calendar=ticket.team.calendar.business_calendar(), now=now)
+        writes.sla_store(ticket=ticket, state=state, timeline=timeline, now=now)
+    else:
+        writes.marks_store(ticket=ticket, marks=marks, fired=fired, calendar=calendar, now=now)
+    if any(mark.is_breach for mark in marks):
+        writes.public_event(ticket=ticket, kind="eta_revised", at=now, message=REVISED_ETA_MESSAGE)
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _record_marks(
+    ticket: Ticket, marks: list[Mark], now: datetime, writes: SweepWrites, result: SweepResult
+) -> list[TicketEvent]:
+    events = []
+    for mark in marks:
+        data = {
+            "clock": mark.clock,
+            "cycle": mark.cycle,
+            "threshold": mark.threshold,
+            "reached_at": mark.at.isoformat(),
+        }
+        kind = Kind.SLA_BREACHED if mark.is_breach else Kind.SLA_WARNED
+        events.append(writes.event(ticket=ticket, kind=kind, at=now, data=data))
+        event = "ticket.sla_breached" if mark.is_breach else "ticket.sla_warning"
+        writes.webhook(ticket=ticket, event=event, data=data, at=now)
+        (result.breaches if mark.is_breach else result.warnings).append((ticket.reference, mark))
+    return events
+
+
+def _sweep_replayed(
     ticket: Ticket,
     timeline: list,
     now: datetime,
@@ -103,18 +186,7 @@ def _sweep_ticket(
 ) -> None:
     state = replay(timeline, calendar=ticket.team.calendar.business_calendar(), now=now)
     marks = state.marks_due()
-    for mark in marks:
-        data = {
-            "clock": mark.clock,
-            "cycle": mark.cycle,
-            "threshold": mark.threshold,
-            "reached_at": mark.at.isoformat(),
-        }
-        kind = Kind.SLA_BREACHED if mark.is_breach else Kind.SLA_WARNED
-        timeline.append(writes.event(ticket=ticket, kind=kind, at=now, data=data))
-        event = "ticket.sla_breached" if mark.is_breach else "ticket.sla_warning"
-        writes.webhook(ticket=ticket, event=event, data=data, at=now)
-        (result.breaches if mark.is_breach else result.warnings).append((ticket.reference, mark))
+    timeline.extend(_record_marks(ticket, marks, now, writes, result))
     if not marks:
         writes.sla_store(ticket=ticket, state=state, timeline=timeline, now=now)
         return
@@ -140,13 +212,14 @@ def _act_on_marks(
         writes.flush()  # the marks go first in the timeline
         holding = holding_update_post(ticket=ticket, state=state, now=now)
         result.holding_updates.append(ticket.reference)
+    fired = set(state.escalated)
     escalations = ticket_escalate(
         ticket=ticket,
         policy=policy,
-        state=state,
         marks=marks,
+        due_at={name: clock.due_at for name, clock in state.clocks.items()},
+        fired=fired,
         now=now,
-        timeline=timeline,
         writes=writes,
     )
     result.escalations.extend((ticket.reference, escalation) for escalation in escalations)
@@ -155,6 +228,8 @@ def _act_on_marks(
         writes.flush()
         timeline = _stored_timeline(ticket)
         state = replay(timeline, calendar=ticket.team.calendar.business_calendar(), now=now)
+    else:
+        state = replace(state, escalated=frozenset(fired))
     writes.sla_store(ticket=ticket, state=state, timeline=timeline, now=now)
     if holding is not None:
         # The contract's public kind for "still working on it" (statusfeed.presenters).

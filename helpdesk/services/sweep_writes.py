@@ -15,46 +15,52 @@ it (marks, escalation steps, clock transitions). Public events go through
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connection
 
-from helpdesk.clocks import SlaState
-from helpdesk.models import Notification, Ticket, TicketEvent, WebhookDelivery, WebhookEndpoint
-from helpdesk.reports.services import report_rows_sync_many
-from helpdesk.services.notifications import agent_notification_build, agent_notifications_queue
-from helpdesk.services.timeline import SLA_COLUMNS, sla_columns, sla_transitions
+from helpdesk.bulk import jsonb as _jsonb
+from helpdesk.bulk import rows_insert
+from helpdesk.clocks import Mark, SlaState, advance_data
+from helpdesk.models import Ticket, TicketEvent, WebhookDelivery, WebhookEndpoint
+from helpdesk.reports.models import SlaMeasure, TicketOutcome
+from helpdesk.reports.rollups import local_day, rollup_days_dirty
+from helpdesk.reports.services import report_grouping, report_rows_sync_many
+from helpdesk.services.notifications import agent_notification_row, agent_notifications_queue
+from helpdesk.services.timeline import SLA_COLUMNS, TimelineEntry, sla_columns, sla_transitions
 from helpdesk.services.webhooks import (
     webhook_deliveries_build,
     webhook_deliveries_queue,
     webhook_endpoints_by_team,
 )
+from helpdesk.sla import BusinessCalendar
 from statusfeed.services import ticket_public_events
 
 STORED_FIELDS = [*SLA_COLUMNS, "updated_at", "version"]
+STOPPED = ("met", "missed")
 
 
 class SweepWrites:
     def __init__(self, *, endpoints: dict[int, list[WebhookEndpoint]]) -> None:
         self._endpoints = endpoints  # active webhook endpoints by team
-        self._events: list[TicketEvent] = []
-        self._notifications: list[Notification] = []
+        self._events: list[dict] = []
+        self._notifications: list[dict] = []
         self._deliveries: list[WebhookDelivery] = []
         self._tickets: list[Ticket] = []
         self._report_rows: list[tuple[Ticket, SlaState, list]] = []
         self._public_events: list[tuple[Ticket, str, datetime, str | None]] = []
+        self._breaches: list[tuple[Ticket, list[tuple[str, dict]]]] = []
 
-    def event(self, *, ticket: Ticket, kind: str, at: datetime, data: dict) -> TicketEvent:
-        event = TicketEvent(ticket=ticket, kind=kind, at=at, data=data)
-        self._events.append(event)
-        return event
+    def event(self, *, ticket: Ticket, kind: str, at: datetime, data: dict) -> TimelineEntry:
+        self._events.append(
+            {"ticket_id": ticket.pk, "kind": kind, "at": at, "data": data, "actor_id": None}
+        )
+        return TimelineEntry(at, kind, data, None)
 
     def agent_notification(
         self, *, kind: str, ticket: Ticket, user: AbstractBaseUser, context: dict
     ) -> None:
-        notification = agent_notification_build(
-            kind=kind, ticket=ticket, user=user, context=context
-        )
-        if notification is not None:
-            self._notifications.append(notification)
+        row = agent_notification_row(kind=kind, ticket=ticket, user=user, context=context)
+        if row is not None:
+            self._notifications.append(row)
 
     def webhook(self, *, ticket: Ticket, event: str, data: dict, at: datetime) -> None:
         """Deliveries of `event` with the ticket as it stands now, to its team's endpoints."""
@@ -82,13 +88,43 @@ class SweepWrites:
         self._tickets.append(ticket)
         self._report_rows.append((ticket, state, timeline))
 
+    def marks_store(
+        self,
+        *,
+        ticket: Ticket,
+        marks: list[Mark],
+        fired: set[tuple[str, int, int]],
+        calendar: BusinessCalendar,
+        now: datetime,
+    ) -> None:
+        """`sla_store` without a replay, for a ticket nothing happened to since its state was
+        stored but time and the `marks` just recorded: the clocks move on to `now`, the marks
+        leave the pending ones, the fired steps join the escalated ones, and the report rows
+        change as a replay's would (a clock past its target counts as missed while running).
+        """
+        state = advance_data(ticket.sla_state, status=ticket.status, calendar=calendar, now=now)
+        recorded = {mark.key for mark in marks}
+        pending = [p for p in state["pending"] if (p[0], p[1], p[2]) not in recorded]
+        state["pending"] = pending
+        state["escalated"] = sorted([list(key) for key in fired], key=str)
+        breaches = any(mark.is_breach for mark in marks)
+        missed = missed_while_running(state["clocks"])
+        ticket.sla_state = state
+        ticket.sla_breached = ticket.sla_breached or breaches or bool(missed)
+        ticket.sla_next_check_at = datetime.fromisoformat(pending[0][3]) if pending else None
+        ticket.updated_at = now
+        ticket.version += 1
+        self._tickets.append(ticket)
+        if breaches:
+            self._breaches.append((ticket, missed))
+
     def public_event(self, *, ticket: Ticket, kind: str, at: datetime, message: str | None) -> None:
         """For the ticket's progress page, with its state as stored by this batch."""
         self._public_events.append((ticket, kind, at, message))
 
     def flush(self) -> None:
         if self._events:
-            TicketEvent.objects.bulk_create(self._events)
+            rows_insert(TicketEvent, self._events)
         if self._notifications:
             agent_notifications_queue(self._notifications)
         if self._deliveries:
@@ -96,18 +132,24 @@ class SweepWrites:
         if self._tickets:
             _tickets_store(self._tickets)
         report_rows_sync_many(self._report_rows)
+        if self._breaches:
+            _report_breaches_store(self._breaches)
         if self._public_events:
             ticket_public_events(events=self._public_events)
         self._events, self._notifications, self._deliveries = [], [], []
         self._tickets, self._report_rows, self._public_events = [], [], []
+        self._breaches = []
 
 
 def _tickets_store(tickets: list[Ticket]) -> None:
-    """Write the SLA columns of locked tickets: one UPDATE by primary key, sent for all rows
-    at once (Django's bulk_update builds a CASE per field and row, far slower here)."""
-    connection = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is read per value below
+    """Write the SLA columns of locked tickets in one UPDATE (PostgreSQL: from rows COPY
+    puts in a temporary table; elsewhere an UPDATE by primary key per ticket, sent at once).
+    Django's bulk_update builds a CASE per field and row, far slower here."""
     fields = [Ticket._meta.get_field(name) for name in STORED_FIELDS]
     quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        _tickets_copy_update(tickets, fields)
+        return
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(Ticket._meta.db_table),
         ", ".join(f"{quote(f.column)} = %s" for f in fields),
@@ -119,3 +161,75 @@ def _tickets_store(tickets: list[Ticket]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _tickets_copy_update(tickets: list[Ticket], fields: list) -> None:
+    quote = connection.ops.quote_name
+    table, pk = quote(Ticket._meta.db_table), quote(Ticket._meta.pk.column)
+    columns = [quote(f.column) for f in fields]
+    with connection.cursor() as cursor:
+        # Per session, emptied at each commit (and below, for a second flush in one batch).
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS sweep_ticket_columns ON COMMIT DELETE ROWS "
+            f"AS SELECT {pk}, {', '.join(columns)} FROM {table} WITH NO DATA"
+        )
+        copy_sql = f"COPY sweep_ticket_columns ({pk}, {', '.join(columns)}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for ticket in tickets:
+                values = [getattr(ticket, f.attname) for f in fields]
+                copy.write_row(
+                    [ticket.pk, *(_jsonb(v) if isinstance(v, dict) else v for v in values)]
+                )
+        assignments = ", ".join(f"{c} = s.{c}" for c in columns)
+        cursor.execute(
+            f"UPDATE {table} t SET {assignments} FROM sweep_ticket_columns s WHERE t.{pk} = s.{pk}"
+        )
+        cursor.execute("TRUNCATE sweep_ticket_columns")
+
+
+def missed_while_running(clocks: dict[str, dict]) -> list[tuple[str, dict]]:
+    """The stored clocks a report counts as missed while still running
+    (helpdesk.reports.outcomes: not stopped, or for updates the running cycle, and past the
+    target)."""
+    return [
+        (name, clock)
+        for name, clock in clocks.items()
+        if clock["breached"]
+        and (clock["state"] == "running" if name == "update" else clock["state"] not in STOPPED)
+    ]
+
+
+def _report_breaches_store(breaches: list[tuple[Ticket, list[tuple[str, dict]]]]) -> None:
+    """The report rows a breach changes, as `report_rows_sync` writes them after a replay:
+    the open ticket's outcome counts as breached, and each clock past its target while
+    running gets its "missed while running" measure (kept if it has one)."""
+    tickets = [ticket for ticket, _ in breaches]
+    kept = set(
+        SlaMeasure.objects.filter(ticket__in=tickets).values_list("ticket_id", "clock", "cycle")
+    )
+    rows = []
+    for ticket, missed in breaches:
+        grouping = report_grouping(ticket)
+        for name, clock in missed:
+            cycle = clock["cycle"] if name == "update" else 0
+            if (ticket.pk, name, cycle) not in kept:
+                rows.append(
+                    {
+                        "ticket_id": ticket.pk,
+                        "clock": name,
+                        "cycle": cycle,
+                        "met": False,
+                        "ended_by": "",
+                        "target_seconds": clock["target"],
+                        "business_seconds": None,
+                        "paused_seconds": 0,
+                        "missed_by_seconds": None,
+                        "breached_at": datetime.fromisoformat(clock["due_at"]),
+                        "stopped_at": None,
+                        **grouping,
+                    }
+                )
+    rows_insert(SlaMeasure, rows)  # the tickets are locked: nobody adds theirs meanwhile
+    still_open = [ticket.pk for ticket in tickets if ticket.is_open]
+    TicketOutcome.objects.filter(ticket_id__in=still_open, breached=False).update(breached=True)
+    rollup_days_dirty(days={local_day(ticket.created_at) for ticket in tickets})

@@ -1,11 +1,14 @@
 """Forms of the ticket admin: add, change (with the collision check), reply, bulk actions."""
 
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib.admin import helpers
+from django.forms.models import ModelChoiceIterator
 
 from helpdesk.models import Agent, Priority, Status, Ticket
 from helpdesk.workflow import InvalidTransition, check_transition
-from helpdesk.workspace.widgets import flatten_selects
+from helpdesk.workspace.widgets import flatten_widgets
 from statusfeed.forms import MultipleFileField
 from statusfeed.models import PublicIssue
 
@@ -21,6 +24,21 @@ class TicketAddForm(forms.ModelForm):
         self.initial["priority"] = ""
         self.fields["team"].required = False
         self.fields["team"].help_text = "Blank: the category's team."
+
+
+class ListedChoices(ModelChoiceIterator):
+    """A model choice field's choices read as one list: Django reads them through
+    QuerySet.iterator(), which on PostgreSQL opens a server-side cursor (three round trips)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoices
 
 
 def stale_message(ticket: Ticket) -> str:
@@ -98,7 +116,7 @@ class TicketActionForm(helpers.ActionForm):
     )
     status = forms.ChoiceField(choices=[("", "Status…"), *Status.choices], required=False)
     priority = forms.ChoiceField(choices=[("", "Priority…"), *Priority.choices], required=False)
-    public_issue = forms.ModelChoiceField(
+    public_issue = ListedModelChoiceField(
         queryset=PublicIssue.objects.exclude(status__in=PublicIssue.CLOSED_STATUSES).order_by(
             "title"
         ),
@@ -108,4 +126,13 @@ class TicketActionForm(helpers.ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        flatten_selects(self)
+        flatten_widgets(self.fields.values())
+
+    def offer(self, *, agents: Iterable[Agent]) -> None:
+        """Draw these agents, which the page has read already, instead of reading them again;
+        choosing one is still checked against the field's queryset."""
+        field = self.fields["agent"]
+        field.widget.choices = [
+            ("", field.empty_label),
+            *((agent.pk, field.label_from_instance(agent)) for agent in agents),
+        ]

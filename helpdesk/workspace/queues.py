@@ -4,12 +4,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 
-from helpdesk.models import OPEN_STATUSES, Agent, Status, Ticket
+from helpdesk.models import OPEN_STATUSES, Status, Ticket
 
 BREACHING_SOON = timedelta(hours=2)
 COUNT_CAP = 100  # counts stop here ("99+"): a sidebar never scans a whole table
@@ -19,56 +18,61 @@ COUNT_CAP = 100  # counts stop here ("99+"): a sidebar never scans a whole table
 class Queue:
     key: str
     label: str
-    condition: Callable[[AbstractBaseUser, datetime], Q]
+    # The viewer's agent id (None for someone who is not an agent) and now, to the filter.
+    condition: Callable[[int | None, datetime], Q]
+
+
+def mine(agent_id: int | None, now: datetime) -> Q:
+    if agent_id is None:
+        return Q(pk__in=[])  # nobody's tickets are theirs; never "assignee IS NULL"
+    # The id itself, not a subquery: PostgreSQL then knows how many tickets the agent has and
+    # walks their index, where a subquery made it guess and AND two bitmaps.
+    return Q(assignee_id=agent_id, status__in=OPEN_STATUSES)
 
 
 QUEUES = (
-    Queue(
-        "mine",
-        "My tickets",
-        # A scalar subquery, not a join: the planner then walks the assignee's own index.
-        lambda user, now: Q(
-            assignee=Subquery(Agent.objects.filter(user=user).values("pk")[:1]),
-            status__in=OPEN_STATUSES,
-        ),
-    ),
+    Queue("mine", "My tickets", mine),
     Queue(
         "unassigned",
         "Unassigned",
-        lambda user, now: Q(assignee__isnull=True, status__in=OPEN_STATUSES),
+        lambda agent_id, now: Q(assignee__isnull=True, status__in=OPEN_STATUSES),
     ),
     Queue(
         "breaching",
         "Breaching soon",
-        lambda user, now: Q(
+        lambda agent_id, now: Q(
             status__in=OPEN_STATUSES,
             sla_breached=False,
             sla_due__gte=now,
             sla_due__lt=now + BREACHING_SOON,
         ),
     ),
-    Queue("breached", "Breached", lambda user, now: Q(status__in=OPEN_STATUSES, sla_breached=True)),
-    Queue("waiting", "Waiting on customer", lambda user, now: Q(status=Status.PENDING)),
+    Queue(
+        "breached",
+        "Breached",
+        lambda agent_id, now: Q(status__in=OPEN_STATUSES, sla_breached=True),
+    ),
+    Queue("waiting", "Waiting on customer", lambda agent_id, now: Q(status=Status.PENDING)),
 )
 QUEUES_BY_KEY = {queue.key: queue for queue in QUEUES}
 
 
 def queue_filter(
-    tickets: QuerySet[Ticket], *, key: str, user: AbstractBaseUser, now: datetime
+    tickets: QuerySet[Ticket], *, key: str, agent_id: int | None, now: datetime
 ) -> QuerySet[Ticket]:
     queue = QUEUES_BY_KEY.get(key)
     if queue is None:
         return tickets.none()  # an unknown queue shows nothing rather than everything
-    return tickets.filter(queue.condition(user, now))
+    return tickets.filter(queue.condition(agent_id, now))
 
 
 def queue_counts(
-    tickets: QuerySet[Ticket], *, user: AbstractBaseUser, now: datetime
+    tickets: QuerySet[Ticket], *, agent_id: int | None, now: datetime
 ) -> dict[str, int]:
     """Every queue's size, capped at COUNT_CAP, in one query of index-bounded subqueries."""
     parts, params = [], []
     for queue in QUEUES:
-        subset = queue_filter(tickets, key=queue.key, user=user, now=now)
+        subset = queue_filter(tickets, key=queue.key, agent_id=agent_id, now=now)
         try:
             sql, subset_params = subset.values("pk")[:COUNT_CAP].query.sql_with_params()
         except EmptyResultSet:  # e.g. "My tickets" for someone who is not an agent

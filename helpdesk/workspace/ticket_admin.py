@@ -5,18 +5,20 @@ it, so the timeline, the SLA clocks and the public events stay true. Who may see
 is decided by helpdesk.access, as for the API.
 """
 
+from html import escape
+
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, ForeignKey, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from helpdesk import access
@@ -35,6 +37,7 @@ from helpdesk.services.tickets import (
 )
 from helpdesk.workspace.badges import ticket_badges
 from helpdesk.workspace.forms import (
+    ListedModelChoiceField,
     ReplyForm,
     TicketActionForm,
     TicketAddForm,
@@ -43,8 +46,10 @@ from helpdesk.workspace.forms import (
 )
 from helpdesk.workspace.macros import macro_render, macros_for
 from helpdesk.workspace.queues import QUEUES, count_label, queue_counts, queue_filter
+from helpdesk.workspace.rows import result_table
+from helpdesk.workspace.site import LazyAppListSite
 from helpdesk.workspace.timeline import ticket_timeline
-from helpdesk.workspace.widgets import row_checkbox
+from helpdesk.workspace.widgets import flatten_widgets, row_checkbox
 from statusfeed.presenters import local_display
 from statusfeed.services import ticket_link_public_issue
 
@@ -60,6 +65,8 @@ TICKET_CHANGES = (
 TICKET_STORY_FIELDS = ("subject", "description", "requester", "audience", "channel")
 TICKET_WORK_FIELDS = ("status", "priority", "category", "team", "assignee", "seen_version")
 COUNT_LIMIT = 1_000
+# What a queue row reads (list_display, and the SLA column's clocks); team and owner by id.
+QUEUE_ROW_FIELDS = ("subject", "priority", "status", "team", "assignee", "requester", "sla_state")
 TIMELINE_LIMIT = 100  # newest first; the page links to the whole story
 
 URGENT_FIRST = F("sla_due").asc(nulls_last=True)
@@ -70,6 +77,32 @@ def grants(request: HttpRequest) -> access.Grants:
     if not hasattr(request, "_helpdesk_grants"):
         request._helpdesk_grants = access.grants_for(request.user)
     return request._helpdesk_grants
+
+
+def request_agents(request: HttpRequest) -> dict[int, Agent]:
+    """Every agent with their user, by id, read once per request: the action bar offers them,
+    the queue rows show their owners from them and "My tickets" finds the viewer among them."""
+    if not hasattr(request, "_helpdesk_agents"):
+        agents = Agent.objects.select_related("user").order_by("user__username")
+        request._helpdesk_agents = {agent.pk: agent for agent in agents}
+    return request._helpdesk_agents
+
+
+def viewer_agent_id(request: HttpRequest) -> int | None:
+    """The request user's agent id, or None for someone who is not an agent."""
+    user_id = request.user.pk
+    return next((a.pk for a in request_agents(request).values() if a.user_id == user_id), None)
+
+
+def request_teams(request: HttpRequest) -> dict[int, Team]:
+    """The teams whose tickets the user sees, with their calendars, by name, read once per
+    request: the team filter offers them and the queue rows show them and their SLA badges."""
+    if not hasattr(request, "_helpdesk_teams"):
+        teams = Team.objects.select_related("calendar").order_by("name")
+        if not grants(request).is_manager:
+            teams = teams.filter(pk__in=sorted(grants(request).team_ids))
+        request._helpdesk_teams = {team.pk: team for team in teams}
+    return request._helpdesk_teams
 
 
 class CappedPaginator(Paginator):
@@ -83,6 +116,11 @@ class CappedPaginator(Paginator):
 
 class TicketChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
+        # The list joins only the requester (list_select_related): the rows take their team,
+        # calendar and owner from the request's lists (get_results), as PostgreSQL took longer
+        # to plan the ticket page's seven-table join than to run it. Dropped before the
+        # filters, which would copy it with every query they derive.
+        self.root_queryset = self.root_queryset.select_related(None)
         tickets = super().get_queryset(request, exclude_parameters).defer("description")
         # Queues are about work still to do: done tickets show when a status asks for them,
         # or when a search looks for one. A queue filters on status itself (said twice, the
@@ -91,6 +129,18 @@ class TicketChangeList(ChangeList):
             tickets = tickets.filter(status__in=OPEN_STATUSES)
         return tickets
 
+    def get_results(self, request):
+        super().get_results(request)
+        teams, agents = request_teams(request), request_agents(request)
+        for ticket in self.result_list:
+            if ticket.team_id in teams:
+                ticket.team = teams[ticket.team_id]
+            if ticket.assignee_id in agents:
+                ticket.assignee = agents[ticket.assignee_id]
+
+    def result_table(self) -> dict:
+        return result_table(self)
+
 
 class QueueFilter(admin.SimpleListFilter):
     title = "queue"
@@ -98,14 +148,18 @@ class QueueFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         counts = queue_counts(
-            model_admin.get_queryset(request), user=request.user, now=timezone.now()
+            model_admin.get_queryset(request).select_related(None),  # counts join nothing
+            agent_id=viewer_agent_id(request),
+            now=timezone.now(),
         )
         return [(q.key, f"{q.label} ({count_label(counts[q.key])})") for q in QUEUES]
 
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        return queue_filter(queryset, key=self.value(), user=request.user, now=timezone.now())
+        return queue_filter(
+            queryset, key=self.value(), agent_id=viewer_agent_id(request), now=timezone.now()
+        )
 
 
 class TeamFilter(admin.SimpleListFilter):
@@ -115,10 +169,7 @@ class TeamFilter(admin.SimpleListFilter):
     parameter_name = "team"
 
     def lookups(self, request, model_admin):
-        teams = Team.objects.order_by("name")
-        if not grants(request).is_manager:
-            teams = teams.filter(pk__in=sorted(grants(request).team_ids))
-        return [(str(team.pk), team.name) for team in teams]
+        return [(str(team.pk), team.name) for team in request_teams(request).values()]
 
     def queryset(self, request, queryset):
         if self.value() is None:
@@ -140,7 +191,7 @@ class TicketAdmin(admin.ModelAdmin):
         "sla",
     )
     list_display_links = ("reference",)
-    list_select_related = ("team__calendar", "assignee__user", "requester")
+    list_select_related = ("requester",)  # team and owner: see TicketChangeList.get_results
     list_filter = (QueueFilter, TeamFilter, "status", "priority")
     list_per_page = 25
     search_fields = ("subject", "requester__email")
@@ -162,6 +213,9 @@ class TicketAdmin(admin.ModelAdmin):
     ]
     change_form_template = "admin/helpdesk/ticket/change_form.html"
 
+    def __init__(self, model, admin_site):
+        super().__init__(model, LazyAppListSite(admin_site))
+
     # --- permissions: helpdesk.access decides, for every view and action -----------------
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -180,11 +234,9 @@ class TicketAdmin(admin.ModelAdmin):
         return False  # the timeline is the record; tickets are closed, not deleted
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
-        return (
-            grants(request)
-            .tickets()
-            .select_related("team__calendar", "category", "assignee__user", "requester")
-        )
+        # Only the relations the ticket page shows (its form names the category and the owner
+        # by id): PostgreSQL takes longer to plan each join more.
+        return grants(request).tickets().select_related("team__calendar", "requester")
 
     def get_object(self, request, object_id, from_field=None):
         cache = request.__dict__.setdefault("_helpdesk_tickets", {})
@@ -200,6 +252,19 @@ class TicketAdmin(admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return TicketChangeList
 
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # The rows read only the columns they show: a ticket row has thirty, most of them
+        # times that cost more to load than the page draws. The actions get every column.
+        shown = queryset.only(*QUEUE_ROW_FIELDS)
+        return super().get_paginator(request, shown, per_page, orphans, allow_empty_first_page)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        action_form = getattr(response, "context_data", {}).get("action_form")
+        if action_form is not None:
+            action_form.offer(agents=request_agents(request).values())
+        return response
+
     def action_checkbox(self, ticket: Ticket) -> str:
         return row_checkbox(ticket.pk, str(ticket))
 
@@ -212,13 +277,13 @@ class TicketAdmin(admin.ModelAdmin):
         badges = ticket_badges(ticket, now=timezone.now())
         if not badges:
             return "—"
-        return format_html_join(
-            " ",
-            '<span class="sla sla-{}" title="{} due {}">{}: {}</span>',
-            (
-                (b.tone, b.label, b.due.isoformat() if b.due else "", b.label, b.text)
+        return mark_safe(  # every part is escaped (html.escape: Django's, minus its lazy check)
+            " ".join(
+                f'<span class="sla sla-{escape(b.tone)}" title="{escape(b.label)} due '
+                f'{escape(b.due.isoformat() if b.due else "")}">'
+                f"{escape(b.label)}: {escape(b.text)}</span>"
                 for b in badges
-            ),
+            )
         )
 
     def get_search_results(self, request, queryset, search_term):
@@ -255,17 +320,31 @@ class TicketAdmin(admin.ModelAdmin):
         if obj:
             kwargs["fields"] = [f for f in TICKET_WORK_FIELDS if f != "seen_version"]
         form = super().get_form(request, obj, change=change, **kwargs)
-        for field in form.base_fields.values():
-            # No add/edit/delete shortcuts to teams or categories from a ticket: settings are
-            # changed in their own pages, by those allowed to.
-            if isinstance(field.widget, RelatedFieldWidgetWrapper):
-                field.widget.can_add_related = field.widget.can_change_related = False
-                field.widget.can_delete_related = field.widget.can_view_related = False
+        flatten_widgets(form.base_fields.values())
         return form
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if not isinstance(db_field, ForeignKey):
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        # As the admin wraps a foreign key, but with no add/edit/delete shortcuts to teams or
+        # categories from a ticket: settings are changed in their own pages, by those allowed
+        # to. So the related admins are not asked for the user's permissions (a query).
+        formfield = self.formfield_for_foreignkey(db_field, request, **kwargs)
+        formfield.widget = RelatedFieldWidgetWrapper(
+            formfield.widget,
+            db_field.remote_field,
+            self.admin_site,
+            can_add_related=False,
+            can_change_related=False,
+            can_delete_related=False,
+            can_view_related=False,
+        )
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":
             kwargs["queryset"] = Agent.objects.select_related("user").order_by("user__username")
+        kwargs.setdefault("form_class", ListedModelChoiceField)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

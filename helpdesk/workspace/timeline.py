@@ -1,11 +1,15 @@
 """A ticket's whole story for the agent: messages, their files and events, in one query."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import CharField, F, TextField, Value
 from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 
 from helpdesk.models import Attachment, Message, Ticket, TicketEvent
 
@@ -28,12 +32,32 @@ class Entry:
     at: datetime
     who: str | None
     text: str
+    at_text: str = ""  # `at` as the page shows it (short_local_format)
     files: list[dict] = field(default_factory=list)
 
     @property
     def label(self) -> str:
         labels = MESSAGE_LABELS if self.source == "message" else EVENT_LABELS
         return labels.get(self.kind, self.kind)
+
+
+def short_local_format() -> Callable[[datetime], str]:
+    """What `{{ value|date:"D j M, H:i e" }}` writes, in the current language and time zone,
+    looked up once: the date filter parses its format and translates the day and month names
+    for every date, and a timeline page writes a hundred of them."""
+    days = {number: str(name) for number, name in WEEKDAYS_ABBR.items()}
+    months = {number: str(name).title() for number, name in MONTHS_3.items()}
+    zone = timezone.get_current_timezone()
+
+    def short_local(value: datetime) -> str:
+        if timezone.is_aware(value):
+            value = value.astimezone(zone)
+        return (
+            f"{days[value.weekday()]} {value.day} {months[value.month]}, "
+            f"{value.hour:02d}:{value.minute:02d} {value.tzname() or ''}"
+        )
+
+    return short_local
 
 
 def ticket_timeline(ticket: Ticket, *, limit: int | None = None) -> list[Entry]:
@@ -58,26 +82,32 @@ def ticket_timeline(ticket: Ticket, *, limit: int | None = None) -> list[Entry]:
         who=F("actor__username"),
         text=Cast("data", TextField()),
     )
-    rows = (
-        messages.values_list(*COLUMNS)
-        .order_by()
-        .union(
-            files.values_list(*COLUMNS).order_by(),
-            events.values_list(*COLUMNS).order_by(),
-            all=True,
-        )
-        .order_by("-at", "-source", "-id")
-    )
+    parts = [part.values_list(*COLUMNS).order_by() for part in (messages, files, events)]
+    if limit is not None and connection.features.supports_slicing_ordering_in_compound:
+        # Each part's newest `limit` rows first (from its (ticket, time) index), so the
+        # database sorts a few hundred rows, not the whole story, and turns only those
+        # events' data into text. SQLite cannot limit the parts of a UNION.
+        parts = [part.order_by("-at", "-id")[:limit] for part in parts]
+    rows = parts[0].union(*parts[1:], all=True).order_by("-at", "-source", "-id")
     if limit is not None:
         rows = rows[:limit]
     entries: list[Entry] = []
     by_message: dict[int, Entry] = {}
     pending_files = []
+    short_local = short_local_format()
     for source, pk, kind, at, who, text in rows:
         if source == "file":
             pending_files.append({"id": pk, "name": kind, "message": int(who), "size": int(text)})
             continue
-        entry = Entry(source, pk, kind, at, who, _event_text(text) if source == "event" else text)
+        entry = Entry(
+            source,
+            pk,
+            kind,
+            at,
+            who,
+            _event_text(text) if source == "event" else text,
+            short_local(at),
+        )
         entries.append(entry)
         if source == "message":
             by_message[pk] = entry

@@ -145,6 +145,20 @@ def test_it_is_throttled_with_retry_after(api, settings):
     assert Ticket.objects.count() == 2
 
 
+def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(api, settings):
+    settings.FEEDBACK_THROTTLE_RATE = "2/minute"
+    statuses = [
+        post(
+            api,
+            feedback(subject=f"Try {n}", email=f"u{n}@example.com"),
+            **{"X-Forwarded-For": f"203.0.113.{n}"},
+        ).status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [201, 201, 429]
+
+
 def test_other_sites_may_post_to_it(api):
     preflight = api.options(
         "/api/v1/feedback/",

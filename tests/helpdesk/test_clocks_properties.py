@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpdesk.clocks import Target, Targets, replay
+from helpdesk.clocks import Target, Targets, advance_data, replay
 from helpdesk.sla import BusinessCalendar
 from helpdesk.workflow import TRANSITIONS
 
@@ -112,3 +112,17 @@ def test_a_recorded_mark_is_never_due_again(history):
     ]
 
     assert replay(events + recorded, calendar=OFFICE, now=now).marks_due() == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(histories(), st.integers(0, 7 * 24 * 60 * 60 * 1_000_000))
+def test_advancing_a_stored_state_equals_replaying_later(history, later_us):
+    """What the sweep stores without replaying is what a replay would store."""
+    events, now = history
+    later = now + timedelta(microseconds=later_us)
+    status = next((e.data["to"] for e in reversed(events) if e.kind == "status_changed"), "new")
+    stored = replay(events, calendar=OFFICE, now=now).as_data()
+
+    advanced = advance_data(stored, status=status, calendar=OFFICE, now=later)
+
+    assert advanced == replay(events, calendar=OFFICE, now=later).as_data()

@@ -1,13 +1,13 @@
 """Report rows in the database follow each ticket: ticket_sla_refresh keeps them current."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from helpdesk.models import Status
-from helpdesk.reports.models import SlaMeasure, SlaPause, TicketOutcome
+from helpdesk.reports.models import ReportDirtyDay, SlaMeasure, SlaPause, TicketOutcome
 from helpdesk.services.assignment import ticket_assign
 from helpdesk.services.sla_sweep import sla_sweep
 from helpdesk.services.tickets import (
@@ -126,10 +126,33 @@ def test_a_refresh_that_changes_nothing_reported_writes_no_report_rows(clock, ma
     with CaptureQueriesContext(connection) as queries:
         ticket_reply(ticket=ticket, body="Internal.", public=False, author=agent.user)
 
-    report_tables = ("helpdesk_ticketoutcome", "helpdesk_slameasure", "helpdesk_slapause")
+    report_tables = (
+        "helpdesk_ticketoutcome",
+        "helpdesk_slameasure",
+        "helpdesk_slapause",
+        "helpdesk_reportdirtyday",
+    )
     writes = [
         q["sql"]
         for q in queries.captured_queries
         if any(table in q["sql"] for table in report_tables) and not q["sql"].startswith("SELECT")
     ]
     assert writes == []
+
+
+def test_a_change_marks_the_day_the_ticket_was_created_for_its_rollups(clock, make_ticket, agent):
+    ticket = make_ticket()
+    ReportDirtyDay.objects.all().delete()
+    clock.set(at(4, 10))
+
+    ticket_change_status(ticket=ticket, status=Status.RESOLVED, actor=agent.user)
+
+    assert list(ReportDirtyDay.objects.values_list("day", flat=True)) == [ticket.created_at.date()]
+
+
+def test_the_day_is_that_of_the_time_zone_setting(clock, make_ticket, settings):
+    settings.TIME_ZONE = "Pacific/Honolulu"  # 2 March 09:00 UTC is 1 March 23:00 there
+    ticket = make_ticket()
+
+    assert ticket.created_at == at(2, 9)
+    assert list(ReportDirtyDay.objects.values_list("day", flat=True)) == [date(2026, 3, 1)]

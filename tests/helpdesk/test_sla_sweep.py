@@ -8,6 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from helpdesk.models import Notification, Status, Ticket, TicketEvent
+from helpdesk.reports.models import SlaMeasure, TicketOutcome
+from helpdesk.reports.services import report_rows_sync
 from helpdesk.services.assignment import ticket_assign
 from helpdesk.services.sla_sweep import sla_sweep
 from helpdesk.services.tickets import ticket_change_status
@@ -114,3 +116,44 @@ def test_a_breach_numbers_the_revised_eta_and_batches_it_for_the_requester(
         emailed = [e.pk for e in events if e.kind != "created"]
         batch = Notification.objects.get(ticket=ticket, kind="public_update")
         assert batch.public_events == emailed  # one email for events within a minute
+
+
+def report_rows(ticket: Ticket) -> tuple:
+    outcome = TicketOutcome.objects.filter(ticket=ticket).values().get()
+    measures = list(SlaMeasure.objects.filter(ticket=ticket).order_by("clock", "cycle").values())
+    return outcome, [{k: v for k, v in m.items() if k != "id"} for m in measures]
+
+
+def test_a_swept_tickets_report_rows_are_what_its_replay_gives(clock, make_owned_tickets):
+    tickets = make_owned_tickets(2)
+    clock.set(at(2, 10, 30))  # first response breached: a target missed while running
+
+    sla_sweep()
+
+    for ticket in Ticket.objects.filter(pk__in=[t.pk for t in tickets]).select_related(
+        "team__calendar"
+    ):
+        swept = report_rows(ticket)
+        assert swept[0]["breached"]
+        assert [(m["clock"], m["met"], m["ended_by"]) for m in swept[1]] == [
+            ("first_response", False, "")
+        ]
+        report_rows_sync(ticket=ticket, state=sla_state(ticket, now=clock.now()))
+        assert report_rows(ticket) == swept
+
+
+def test_a_ticket_stored_before_states_kept_their_marks_is_swept_by_replay(
+    clock, make_owned_tickets
+):
+    ticket = make_owned_tickets(1)[0]
+    stored = dict(ticket.sla_state)
+    del stored["pending"]
+    Ticket.objects.filter(pk=ticket.pk).update(sla_state=stored)
+    clock.set(at(2, 10, 30))
+
+    result = sla_sweep()
+
+    assert [(m.clock, m.threshold) for _, m in result.breaches] == [("first_response", 1.0)]
+    ticket.refresh_from_db()
+    assert ticket.sla_state == sla_columns(sla_state(ticket, now=clock.now()))["sla_state"]
+    assert ticket.sla_state["pending"]  # the resolution's marks, kept from now on

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from helpdesk.models import Holiday, SlaPolicy, Status, Ticket, TicketEvent
-from helpdesk.services.sla_policies import sla_policy_save
+from helpdesk.services.sla_policies import calendar_reapply, sla_policy_save
 from helpdesk.services.sla_sweep import sla_sweep
 from helpdesk.services.tickets import (
     ticket_change_priority,
@@ -13,7 +13,7 @@ from helpdesk.services.tickets import (
     ticket_customer_reply,
     ticket_reply,
 )
-from helpdesk.services.timeline import sla_state
+from helpdesk.services.timeline import sla_columns, sla_state
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +244,22 @@ def test_sweep_skips_tickets_not_due(clock, make_ticket, django_assert_max_num_q
     with django_assert_max_num_queries(3):
         result = sla_sweep()
     assert result.tickets == 0
+
+
+def test_a_holiday_added_later_moves_open_tickets_deadlines_and_warnings(
+    clock, make_ticket, office
+):
+    ticket, done = make_ticket(), make_ticket()
+    ticket_change_status(ticket=done, status=Status.RESOLVED, actor=None)
+    due, warning_at = ticket.first_response_due, ticket.sla_next_check_at
+    clock.set(at(2, 9, 10))
+    Holiday.objects.create(calendar=office, date=at(2, 0).date())  # today, declared late
+
+    moved = calendar_reapply(calendar_id=office.pk)
+
+    ticket.refresh_from_db()
+    assert moved == 1  # the resolved ticket keeps its history
+    assert ticket.first_response_due > due and ticket.sla_next_check_at > warning_at
+    assert ticket.sla_state == sla_columns(sla_state(ticket, now=clock.now()))["sla_state"]
+    clock.set(warning_at + timedelta(minutes=1))
+    assert sla_sweep().warnings == []  # the old instant is not acted on
