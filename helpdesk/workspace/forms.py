@@ -8,13 +8,19 @@ from django.forms.models import ModelChoiceIterator
 
 from helpdesk.models import Agent, Priority, Status, Ticket
 from helpdesk.workflow import InvalidTransition, check_transition
+from helpdesk.workspace.renderer import WorkspaceRenderer
 from helpdesk.workspace.widgets import flatten_widgets
 from statusfeed.forms import MultipleFileField
 from statusfeed.models import PublicIssue
 
+# One for every form of the workspace: it builds its template engine once.
+RENDERER = WorkspaceRenderer()
+
 
 class TicketAddForm(forms.ModelForm):
     """A ticket an agent takes down (a phone call, say); priority and team follow the category."""
+
+    default_renderer = RENDERER
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -55,6 +61,7 @@ class TicketChangeForm(forms.ModelForm):
     ticket since, saving is refused instead of silently overwriting their change.
     """
 
+    default_renderer = RENDERER
     seen_version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -89,6 +96,7 @@ class TicketChangeForm(forms.ModelForm):
 
 
 class ReplyForm(forms.Form):
+    default_renderer = RENDERER
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
         max_length=20_000,
@@ -108,6 +116,8 @@ class ReplyForm(forms.Form):
 
 class TicketActionForm(helpers.ActionForm):
     """The bulk action bar: the action, and what it needs (an agent, a status, …)."""
+
+    default_renderer = RENDERER
 
     agent = forms.ModelChoiceField(
         queryset=Agent.objects.select_related("user").order_by("user__username"),

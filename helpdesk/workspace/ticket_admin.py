@@ -36,6 +36,7 @@ from helpdesk.services.tickets import (
     ticket_rotate_public_token,
 )
 from helpdesk.workspace.badges import ticket_badges
+from helpdesk.workspace.fieldsets import fieldsets_html
 from helpdesk.workspace.forms import (
     ListedModelChoiceField,
     ReplyForm,
@@ -48,7 +49,7 @@ from helpdesk.workspace.macros import macro_render, macros_for
 from helpdesk.workspace.queues import QUEUES, count_label, queue_counts, queue_filter
 from helpdesk.workspace.rows import result_table
 from helpdesk.workspace.site import LazyAppListSite
-from helpdesk.workspace.timeline import ticket_timeline
+from helpdesk.workspace.timeline import ticket_timeline, timeline_html
 from helpdesk.workspace.widgets import flatten_widgets, row_checkbox
 from statusfeed.presenters import local_display
 from statusfeed.services import ticket_link_public_issue
@@ -386,6 +387,13 @@ class TicketAdmin(admin.ModelAdmin):
         return {
             "ticket": ticket,
             "timeline": timeline,
+            "timeline_html": timeline_html(
+                timeline,
+                requester=ticket.requester,
+                file_url=lambda file_id: reverse(
+                    "admin:helpdesk_ticket_attachment", args=[ticket.pk, file_id]
+                ),
+            ),
             "timeline_cut": not everything and len(timeline) == TIMELINE_LIMIT,
             "badges": ticket_badges(ticket, now=now),
             "sla_clocks": (ticket.sla_state or {}).get("clocks", {}),
@@ -394,6 +402,11 @@ class TicketAdmin(admin.ModelAdmin):
             "other_tickets": others,
             "zone": zone,
         }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["ticket_fieldsets"] = fieldsets_html(context["adminform"])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj: Ticket, form, change: bool) -> None:
         if not change:
