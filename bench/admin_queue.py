@@ -6,13 +6,17 @@ Django's test client, in this process, as an agent of two teams and as a manager
 p50/p99 and the number of SQL queries per page.
 
     .venv/bin/python bench/admin_queue.py [--tickets 1000000] [--runs 20] [--json] [--explain]
+        [--profile 25]
 
 bench/README.md says how to read the figures.
 """
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -51,7 +55,7 @@ TICKETS_SQL = f"""
 INSERT INTO helpdesk_ticket (
     subject, description, priority, status, audience, channel, public_token_hash,
     created_at, updated_at, resolution_due, resolution_paused, resolved_at, sla_breached,
-    sla_next_check_at, sla_state, assignee_id, category_id, requester_id, team_id,
+    sla_state, assignee_id, category_id, requester_id, team_id,
     requester_subscribed, version, sla_due
 )
 SELECT
@@ -60,7 +64,6 @@ SELECT
     t.created, t.created, t.due, false,
     CASE WHEN t.open THEN NULL ELSE t.created + interval '1 day' END,
     CASE WHEN t.open THEN t.due < now() ELSE mod(i, 20) = 0 END,
-    CASE WHEN t.open AND t.due >= now() THEN t.due END,
     CASE WHEN t.open THEN jsonb_build_object('clocks', jsonb_build_object('resolution',
         jsonb_build_object('state', 'running', 'target', 28800, 'due_at',
             to_char(t.due AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'))))
@@ -264,6 +267,19 @@ def measure(client, url: str, runs: int) -> tuple[list[float], int, int, list[di
     return sorted(times), len(captured), response.status_code, list(captured.captured_queries)
 
 
+def profile(client, url: str, runs: int, lines: int) -> str:
+    """Where the page's time goes in Python: its costliest functions over `runs` more requests
+    (profiled apart from the timed runs, which the profiler would slow)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        client.get(url)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(lines)
+    return out.getvalue()
+
+
 def explain(queries: list[dict]) -> str:
     """EXPLAIN ANALYZE of the page's slowest queries, as run (Django logs them interpolated)."""
     from django.db import connection
@@ -281,7 +297,7 @@ def explain(queries: list[dict]) -> str:
     return "\n\n".join(out)
 
 
-def run(options: argparse.Namespace) -> tuple[list[Page], dict[str, str]]:
+def run(options: argparse.Namespace) -> tuple[list[Page], dict[str, str], dict[str, str]]:
     os.environ["DATABASE_URL"] = options.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     import django
@@ -300,7 +316,7 @@ def run(options: argparse.Namespace) -> tuple[list[Page], dict[str, str]]:
         ("ticket", f"/admin/helpdesk/ticket/{ticket_id}/change/"),
     ]
     users = get_user_model().objects
-    results, plans = [], {}
+    results, plans, profiles = [], {}, {}
     for label, username in (("agent", "bench_agent_00"), ("manager", "bench_manager")):
         client = Client()
         client.force_login(users.get(username=username))
@@ -320,7 +336,9 @@ def run(options: argparse.Namespace) -> tuple[list[Page], dict[str, str]]:
             log(f"{label:8} {page:10} p50 {result.p50_ms:7.1f} ms  {queries} queries")
             if options.explain or result.p50_ms > TARGET_MS:
                 plans[f"{label} {page}"] = explain(captured)
-    return results, plans
+            if options.profile:
+                profiles[f"{label} {page}"] = profile(client, url, options.runs, options.profile)
+    return results, plans, profiles
 
 
 QUEUE_KEYS = ("mine", "unassigned", "breaching", "breached", "waiting")
@@ -344,6 +362,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=DATABASE_URL)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="LINES",
+        help="print each page's costliest functions (cProfile, cumulative), this many lines",
+    )
+    parser.add_argument(
         "--explain",
         action="store_true",
         help="print EXPLAIN ANALYZE of every page's slowest queries (always for slow pages)",
@@ -356,7 +381,7 @@ def main(argv: list[str] | None = None) -> list[Page]:
     database_ensure(options.database_url)
     database_migrate(options.database_url)
     seed(options.database_url, options.tickets)
-    results, plans = run(options)
+    results, plans, profiles = run(options)
     load_1m = round(os.getloadavg()[0], 2)
     if options.json:
         print(
@@ -367,6 +392,7 @@ def main(argv: list[str] | None = None) -> list[Page]:
                     "load_1m": load_1m,
                     "pages": [asdict(r) for r in results],
                     "explain": plans,
+                    "profile": profiles,
                 },
                 indent=2,
             )
@@ -376,6 +402,8 @@ def main(argv: list[str] | None = None) -> list[Page]:
         print(table(results))
         for name, plan in plans.items():
             print(f"\n== EXPLAIN ANALYZE: {name}\n{plan}")
+        for name, text in profiles.items():
+            print(f"\n== PROFILE: {name}\n{text}")
     return results
 
 

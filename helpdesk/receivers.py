@@ -4,6 +4,8 @@ Both are written in the transaction of their change, so the rows these receivers
 (or roll back) with it.
 """
 
+from collections.abc import Mapping
+
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -35,20 +37,26 @@ def public_event_written(sender, instance: PublicEvent, created: bool, raw: bool
 
 
 @receiver(public_events_recorded, dispatch_uid="helpdesk.public_events")
-def public_events_written(sender, events: list[PublicEvent], **kwargs):
-    public_events_notify(events)
+def public_events_written(sender, events: list[PublicEvent], subjects: Mapping, **kwargs):
+    public_events_notify(events, loaded=subjects)
 
 
-def public_events_notify(events: list[PublicEvent]) -> None:
-    """Requesters' email batches and the team's webhooks for public events of tickets."""
+def public_events_notify(
+    events: list[PublicEvent], loaded: Mapping[str, object] | None = None
+) -> None:
+    """Requesters' email batches and the team's webhooks for public events of tickets (read
+    with requester and team unless `loaded`, by stream, already holds them)."""
     ticket_ids = {ticket_id_of_stream(event.stream) for event in events} - {None}
     if not ticket_ids:
         return
-    tickets = (
-        Ticket.objects.select_related("requester", "team")
-        .defer("description", "sla_state")  # large, and neither emails nor webhooks need them
-        .in_bulk(ticket_ids)
-    )
+    known = (loaded or {}).values()
+    tickets = {ticket.pk: ticket for ticket in known if isinstance(ticket, Ticket)}
+    if unread := ticket_ids - tickets.keys():
+        tickets |= (
+            Ticket.objects.select_related("requester", "team")
+            .defer("description", "sla_state")  # large, and neither emails nor webhooks need them
+            .in_bulk(unread)
+        )
     of_tickets = [
         (tickets[ticket_id], event)
         for event in events

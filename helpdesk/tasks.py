@@ -1,12 +1,15 @@
 """django-q2 entry points of the core."""
 
+from django.conf import settings
+from django_q.tasks import async_task
+
 from helpdesk.services.notifications import (
     notification_deliver,
     notifications_deliver,
     notifications_deliver_due,
 )
 from helpdesk.services.sla_policies import calendar_reapply
-from helpdesk.services.sla_sweep import sla_sweep
+from helpdesk.services.sla_sweep import sla_backlog, sla_sweep
 from helpdesk.services.webhooks import webhook_deliver, webhooks_deliver, webhooks_deliver_due
 
 # A task that sends a sweep's chunk stops after this long, within the cluster's 120 s timeout;
@@ -15,6 +18,17 @@ CHUNK_BUDGET = 40
 
 
 def sweep_sla() -> str:
+    """The scheduled sweep. With more due than one batch, it first asks the cluster's other
+    workers to sweep alongside it: their claims skip the rows it holds, so the backlog is
+    shared out batch by batch, and a worker that finds nothing left ends at once."""
+    helpers = settings.Q_CLUSTER["workers"] - 1
+    if helpers > 0 and sla_backlog():
+        for _ in range(helpers):
+            async_task("helpdesk.tasks.sweep_sla_alongside")
+    return sweep_sla_alongside()
+
+
+def sweep_sla_alongside() -> str:
     result = sla_sweep()
     warnings, breaches = len(result.warnings), len(result.breaches)
     return (

@@ -8,7 +8,7 @@ least once: clients drop a `seq` they have already seen.
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
@@ -24,7 +24,8 @@ from statusfeed.models import PublicEvent, PublicStream
 log = logging.getLogger(__name__)
 
 # Sent with `events` (saved PublicEvents) by `public_events_record`, which writes them in bulk
-# and so sends no post_save; receivers treat both alike.
+# and so sends no post_save; receivers treat both alike. `subjects` maps streams to the objects
+# they are about when the writer has them loaded (tickets with requester and team), else {}.
 public_events_recorded = Signal()
 
 
@@ -48,22 +49,22 @@ def public_event_record(*, stream: str, kind: str, payload: dict, at: datetime) 
     return event
 
 
-def public_events_record(*, events: Sequence[tuple[str, str, dict, datetime]]) -> list[PublicEvent]:
+def public_events_record(
+    *,
+    events: Sequence[tuple[str, str, dict, datetime]],
+    subjects: Mapping[str, object] | None = None,
+) -> list[PublicEvent]:
     """`public_event_record` for many (stream, kind, payload, at) at once, in a few queries:
-    the same numbering, the same publishing after commit."""
+    the same numbering, the same publishing after commit. `subjects`: see the signal."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Public events are written in the transaction of their change.")
     if not events:
         return []
     per_stream = Counter(stream for stream, _, _, _ in events)
-    PublicStream.objects.bulk_create(
-        [PublicStream(name=name) for name in sorted(per_stream)], ignore_conflicts=True
-    )
     last_seq: dict[str, int] = {}
     for count in sorted(set(per_stream.values())):
         names = sorted(name for name, n in per_stream.items() if n == count)
-        # As in public_event_record: the UPDATE locks the rows, so seqs stay distinct.
-        PublicStream.objects.filter(name__in=names).update(last_seq=F("last_seq") + count)
+        _streams_advance(names, count)
         last_seq.update(PublicStream.objects.filter(name__in=names).values_list("name", "last_seq"))
     next_seq = {name: last_seq[name] - n + 1 for name, n in per_stream.items()}
     rows = []
@@ -81,8 +82,22 @@ def public_events_record(*, events: Sequence[tuple[str, str, dict, datetime]]) -
     saved = objects_insert(rows)
     ids = [event.pk for event in saved]
     transaction.on_commit(lambda: outbox_publish(event_ids=ids))
-    public_events_recorded.send(sender=PublicEvent, events=saved)
+    public_events_recorded.send(sender=PublicEvent, events=saved, subjects=subjects or {})
     return saved
+
+
+def _streams_advance(names: list[str], count: int) -> None:
+    """Move each stream's last seq on by `count`, creating the streams that do not exist yet.
+    As in public_event_record, the UPDATE locks the rows, so seqs stay distinct."""
+    moved = PublicStream.objects.filter(name__in=names).update(last_seq=F("last_seq") + count)
+    if moved == len(names):
+        return
+    existing = set(PublicStream.objects.filter(name__in=names).values_list("name", flat=True))
+    new = [name for name in names if name not in existing]
+    PublicStream.objects.bulk_create(
+        [PublicStream(name=name) for name in new], ignore_conflicts=True
+    )
+    PublicStream.objects.filter(name__in=new).update(last_seq=F("last_seq") + count)
 
 
 def outbox_publish(*, event_ids: list[int]) -> int:

@@ -31,8 +31,10 @@ def ticket_public_event(
 
 
 def ticket_public_events(*, events: list[tuple[Ticket, str, datetime, str | None]]) -> None:
-    """`ticket_public_event` for many (ticket, kind, at, message) at once (the SLA sweep)."""
+    """`ticket_public_event` for many (ticket, kind, at, message) at once (the SLA sweep),
+    for tickets loaded with their requester and team."""
     public_events_record(
+        subjects={ticket_stream(ticket.pk): ticket for ticket, _, _, _ in events},
         events=[
             (
                 ticket_stream(ticket.pk),
@@ -41,7 +43,7 @@ def ticket_public_events(*, events: list[tuple[Ticket, str, datetime, str | None
                 at,
             )
             for ticket, kind, at, message in events
-        ]
+        ],
     )
 
 

@@ -53,7 +53,9 @@ class Notification(Outbound):
         PUBLIC_UPDATE = "public_update", "Update for the requester"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(  # indexed by notification_batch, which starts with it
+        Ticket, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

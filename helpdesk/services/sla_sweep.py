@@ -1,8 +1,9 @@
 """Record SLA warnings and breaches whose instant has passed.
 
-Cost grows with the tickets due, not the tickets open: the sweep reads the indexed
-`sla_next_check_at` column. Safe to run twice at once: rows are claimed with
-SKIP LOCKED, and a mark already in the timeline is never written again.
+Cost grows with the tickets due, not the tickets open: the sweep reads the index of each
+ticket's next check instant (helpdesk.models.SlaCheck). Safe to run twice at once: ticket rows
+are claimed with SKIP LOCKED, and each claimed ticket's own stored state (or its timeline) says
+which marks are still to record, so a mark is never written twice.
 
 In the same transaction as the marks it records, the sweep fires the ticket's escalation
 steps (helpdesk.services.escalation), posts a holding update when the team wants one
@@ -19,11 +20,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from helpdesk.clocks import Mark, SlaState, replay
-from helpdesk.models import Ticket, TicketEvent
+from helpdesk.models import SlaCheck, Ticket, TicketEvent
 from helpdesk.services.escalation import Escalation, EscalationPolicies, ticket_escalate
 from helpdesk.services.public_updates import holding_update_due, holding_update_post
 from helpdesk.services.sweep_writes import SweepWrites
@@ -55,8 +56,8 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH) -> 
             batch = list(tickets_due(now=now, after=after, claimed=claimed_at_after)[:batch_size])
             if batch:
                 # Read before the batch moves each ticket's next check.
-                last = batch[-1].sla_next_check_at
-                tied = [ticket.pk for ticket in batch if ticket.sla_next_check_at == last]
+                last = batch[-1].check_at
+                tied = [ticket.pk for ticket in batch if ticket.check_at == last]
                 claimed_at_after = [*claimed_at_after, *tied] if last == after else tied
                 after = last
                 _sweep_batch(batch, now, policies, result)
@@ -64,21 +65,29 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH) -> 
             return result
 
 
+def sla_backlog(*, now: datetime | None = None) -> bool:
+    """Whether more tickets are due a check than one batch holds (one capped index read)."""
+    due = SlaCheck.objects.filter(at__lt=now or timezone.now())
+    return due[SWEEP_BATCH : SWEEP_BATCH + 1].exists()
+
+
 def tickets_due(
     *, now: datetime, after: datetime | None = None, claimed: list[int] | None = None
 ) -> QuerySet[Ticket]:
-    """The claim: tickets due a check, oldest first, in the `sla_next_check_at` index's order
+    """The claim: tickets due a check, oldest first, in the check instants' index order
     (no sort), skipping rows another sweep holds. A sweep moves on from the instant it has
     reached (`after`), past the tickets it already `claimed` at exactly that instant, so a
-    ticket still due after its turn is not claimed twice."""
-    due = Ticket.objects.filter(sla_next_check_at__lt=now)
+    ticket still due after its turn is not claimed twice. A check read just before another
+    sweep moved it can claim a ticket with nothing left due; its stored state then says so."""
+    due = Ticket.objects.filter(sla_check__at__lt=now)
     if after is not None:
-        due = due.filter(sla_next_check_at__gte=after).exclude(pk__in=claimed or [])
+        due = due.filter(sla_check__at__gte=after).exclude(pk__in=claimed or [])
     # A batch's few teams, calendars, leads and agents are read once, not joined per ticket.
     due = (
         due.defer("description")  # possibly long, and nothing here reads it
-        .prefetch_related("team__calendar", "team__lead", "assignee__user")
-        .order_by("sla_next_check_at")
+        .prefetch_related("team__calendar", "team__lead", "assignee__user", "requester")
+        .annotate(check_at=F("sla_check__at"))
+        .order_by("sla_check__at")
     )
     if connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True, of=("self",))

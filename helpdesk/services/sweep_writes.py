@@ -20,11 +20,12 @@ from django.db import connection
 from helpdesk.bulk import jsonb as _jsonb
 from helpdesk.bulk import rows_insert
 from helpdesk.clocks import Mark, SlaState, advance_data
-from helpdesk.models import Ticket, TicketEvent, WebhookDelivery, WebhookEndpoint
+from helpdesk.models import SlaCheck, Ticket, TicketEvent, WebhookDelivery, WebhookEndpoint
 from helpdesk.reports.models import SlaMeasure, TicketOutcome
 from helpdesk.reports.rollups import local_day, rollup_days_dirty
 from helpdesk.reports.services import report_grouping, report_rows_sync_many
 from helpdesk.services.notifications import agent_notification_row, agent_notifications_queue
+from helpdesk.services.sla_checks import sla_checks_set
 from helpdesk.services.timeline import SLA_COLUMNS, TimelineEntry, sla_columns, sla_transitions
 from helpdesk.services.webhooks import (
     webhook_deliveries_build,
@@ -48,6 +49,7 @@ class SweepWrites:
         self._report_rows: list[tuple[Ticket, SlaState, list]] = []
         self._public_events: list[tuple[Ticket, str, datetime, str | None]] = []
         self._breaches: list[tuple[Ticket, list[tuple[str, dict]]]] = []
+        self._checks: dict[int, datetime | None] = {}  # each stored ticket's next check
 
     def event(self, *, ticket: Ticket, kind: str, at: datetime, data: dict) -> TimelineEntry:
         self._events.append(
@@ -86,6 +88,7 @@ class SweepWrites:
         ticket.updated_at = now
         ticket.version += 1
         self._tickets.append(ticket)
+        self._checks[ticket.pk] = state.next_check_at
         self._report_rows.append((ticket, state, timeline))
 
     def marks_store(
@@ -111,10 +114,10 @@ class SweepWrites:
         missed = missed_while_running(state["clocks"])
         ticket.sla_state = state
         ticket.sla_breached = ticket.sla_breached or breaches or bool(missed)
-        ticket.sla_next_check_at = datetime.fromisoformat(pending[0][3]) if pending else None
         ticket.updated_at = now
         ticket.version += 1
         self._tickets.append(ticket)
+        self._checks[ticket.pk] = datetime.fromisoformat(pending[0][3]) if pending else None
         if breaches:
             self._breaches.append((ticket, missed))
 
@@ -130,7 +133,7 @@ class SweepWrites:
         if self._deliveries:
             webhook_deliveries_queue(self._deliveries)
         if self._tickets:
-            _tickets_store(self._tickets)
+            _tickets_store(self._tickets, self._checks)
         report_rows_sync_many(self._report_rows)
         if self._breaches:
             _report_breaches_store(self._breaches)
@@ -138,17 +141,19 @@ class SweepWrites:
             ticket_public_events(events=self._public_events)
         self._events, self._notifications, self._deliveries = [], [], []
         self._tickets, self._report_rows, self._public_events = [], [], []
-        self._breaches = []
+        self._breaches, self._checks = [], {}
 
 
-def _tickets_store(tickets: list[Ticket]) -> None:
-    """Write the SLA columns of locked tickets in one UPDATE (PostgreSQL: from rows COPY
-    puts in a temporary table; elsewhere an UPDATE by primary key per ticket, sent at once).
-    Django's bulk_update builds a CASE per field and row, far slower here."""
+def _tickets_store(tickets: list[Ticket], checks: dict[int, datetime | None]) -> None:
+    """Write the SLA columns of locked tickets and their next `checks` (PostgreSQL: in one
+    statement, from rows COPY puts in a temporary table; elsewhere an UPDATE by primary key
+    per ticket, sent at once). Django's bulk_update builds a CASE per field and row, far
+    slower here."""
+    tickets = list({ticket.pk: ticket for ticket in tickets}.values())  # once each
     fields = [Ticket._meta.get_field(name) for name in STORED_FIELDS]
     quote = connection.ops.quote_name
     if connection.vendor == "postgresql":
-        _tickets_copy_update(tickets, fields)
+        _tickets_copy_update(tickets, fields, checks)
         return
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(Ticket._meta.db_table),
@@ -161,30 +166,48 @@ def _tickets_store(tickets: list[Ticket]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+    sla_checks_set(checks)
 
 
-def _tickets_copy_update(tickets: list[Ticket], fields: list) -> None:
+def _tickets_copy_update(
+    tickets: list[Ticket], fields: list, checks: dict[int, datetime | None]
+) -> None:
     quote = connection.ops.quote_name
     table, pk = quote(Ticket._meta.db_table), quote(Ticket._meta.pk.column)
+    check_table = quote(SlaCheck._meta.db_table)
     columns = [quote(f.column) for f in fields]
     with connection.cursor() as cursor:
         # Per session, emptied at each commit (and below, for a second flush in one batch).
         cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS sweep_ticket_columns ON COMMIT DELETE ROWS "
-            f"AS SELECT {pk}, {', '.join(columns)} FROM {table} WITH NO DATA"
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS sweep_ticket_rows ON COMMIT DELETE ROWS "
+            f"AS SELECT {pk}, {', '.join(columns)}, NULL::timestamptz AS check_at "
+            f"FROM {table} WITH NO DATA"
         )
-        copy_sql = f"COPY sweep_ticket_columns ({pk}, {', '.join(columns)}) FROM STDIN"
+        copy_sql = f"COPY sweep_ticket_rows ({pk}, {', '.join(columns)}, check_at) FROM STDIN"
         with cursor.cursor.copy(copy_sql) as copy:
             for ticket in tickets:
                 values = [getattr(ticket, f.attname) for f in fields]
                 copy.write_row(
-                    [ticket.pk, *(_jsonb(v) if isinstance(v, dict) else v for v in values)]
+                    [
+                        ticket.pk,
+                        *(_jsonb(v) if isinstance(v, dict) else v for v in values),
+                        checks[ticket.pk],
+                    ]
                 )
         assignments = ", ".join(f"{c} = s.{c}" for c in columns)
+        # Data-modifying CTEs on three tables, one round trip: the ticket columns, the next
+        # checks set, and the checks of tickets no running clock will mark dropped.
         cursor.execute(
-            f"UPDATE {table} t SET {assignments} FROM sweep_ticket_columns s WHERE t.{pk} = s.{pk}"
+            f"WITH tickets AS ("
+            f"  UPDATE {table} t SET {assignments} FROM sweep_ticket_rows s WHERE t.{pk} = s.{pk}"
+            f"), checks AS ("
+            f"  INSERT INTO {check_table} (ticket_id, at)"
+            f"  SELECT {pk}, check_at FROM sweep_ticket_rows WHERE check_at IS NOT NULL"
+            f"  ON CONFLICT (ticket_id) DO UPDATE SET at = EXCLUDED.at"
+            f") DELETE FROM {check_table} c USING sweep_ticket_rows s"
+            f"  WHERE c.ticket_id = s.{pk} AND s.check_at IS NULL"
         )
-        cursor.execute("TRUNCATE sweep_ticket_columns")
+        cursor.execute("TRUNCATE sweep_ticket_rows")
 
 
 def missed_while_running(clocks: dict[str, dict]) -> list[tuple[str, dict]]:

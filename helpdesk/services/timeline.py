@@ -14,6 +14,7 @@ from helpdesk.clocks import SlaState, Targets, replay
 from helpdesk.models import Ticket, TicketEvent
 from helpdesk.reports.services import report_rows_sync
 from helpdesk.selectors import sla_targets_for
+from helpdesk.services.sla_checks import sla_checks_set
 
 Kind = TicketEvent.Kind
 
@@ -97,7 +98,6 @@ SLA_COLUMNS = (
     "resolution_paused",
     "resolved_at",
     "sla_breached",
-    "sla_next_check_at",
     "sla_state",
     "sla_due",
 )
@@ -122,7 +122,6 @@ def sla_columns(state: SlaState) -> dict:
         resolution.state == "paused",
         state.resolved_at,
         state.breached,
-        state.next_check_at,
         state.as_data(),
         min((due for due in running_dues if due is not None), default=None),
     )
@@ -152,5 +151,6 @@ def ticket_sla_refresh(*, ticket: Ticket, now: datetime) -> SlaState:
     ticket.updated_at = now
     ticket.version += 1
     ticket.save(update_fields=[*columns, "updated_at", "version"])
+    sla_checks_set({ticket.pk: state.next_check_at})
     report_rows_sync(ticket=ticket, state=state)
     return state

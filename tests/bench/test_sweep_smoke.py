@@ -27,11 +27,12 @@ def test_it_seeds_makes_tickets_due_and_times_each_sweep(settings, monkeypatch, 
     )
 
     result = json.loads(capsys.readouterr().out)
-    idle, due = result["scenarios"]
+    idle, due, due_two = result["scenarios"]  # nothing due; 100 due for one sweep, then two
     assert (idle["due"], idle["runs"], idle["examined"], idle["queries"]) == (0, 2, 0, 1)
-    assert (due["due"], due["examined"]) == (100, 100)
+    assert (due["due"], due["examined"], due["sweepers"]) == (100, 100, 1)
+    assert (due_two["due"], due_two["examined"], due_two["sweepers"]) == (100, 100, 2)
     assert due["breaches"] > 0 and due["warnings"] > 0
     assert due["escalations"] >= 100  # the default policy fires a step at 75%, 90% and 100%
     assert 0 < idle["sweep_ms"] < due["sweep_ms"]
-    assert idle["plan"].startswith("Index Scan using ticket_sla_next_check")
-    assert due["plan"].startswith("Index Scan using ticket_sla_next_check")
+    assert idle["plan"].startswith("Index Scan using sla_check_at")
+    assert due["plan"].startswith("Index Scan using sla_check_at")

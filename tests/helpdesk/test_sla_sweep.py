@@ -6,11 +6,15 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_q.brokers import get_broker
+from django_q.signing import SignedPackage
 
+from helpdesk import tasks
 from helpdesk.models import Notification, Status, Ticket, TicketEvent
 from helpdesk.reports.models import SlaMeasure, TicketOutcome
 from helpdesk.reports.services import report_rows_sync
 from helpdesk.services.assignment import ticket_assign
+from helpdesk.services.sla_checks import sla_check_of
 from helpdesk.services.sla_sweep import sla_sweep
 from helpdesk.services.tickets import ticket_change_status
 from helpdesk.services.timeline import SLA_COLUMNS, sla_columns, sla_state
@@ -93,7 +97,9 @@ def test_a_swept_tickets_sla_columns_are_its_replayed_timeline(clock, make_owned
         "team__calendar"
     ):
         stored = {column: getattr(ticket, column) for column in SLA_COLUMNS}
-        assert stored == sla_columns(sla_state(ticket, now=clock.now()))
+        replayed = sla_state(ticket, now=clock.now())
+        assert stored == sla_columns(replayed)
+        assert sla_check_of(ticket.pk) == replayed.next_check_at
         assert ticket.sla_breached
 
 
@@ -157,3 +163,31 @@ def test_a_ticket_stored_before_states_kept_their_marks_is_swept_by_replay(
     ticket.refresh_from_db()
     assert ticket.sla_state == sla_columns(sla_state(ticket, now=clock.now()))["sla_state"]
     assert ticket.sla_state["pending"]  # the resolution's marks, kept from now on
+
+
+def queued_tasks() -> list[str]:
+    """The functions of the tasks waiting in the cluster's broker (ORM or Redis), taken off."""
+    broker = get_broker()
+    funcs = []
+    while broker.queue_size():
+        for _, payload in broker.dequeue() or []:
+            funcs.append(SignedPackage.loads(payload)["func"])
+    return funcs
+
+
+@pytest.mark.parametrize("due, helpers", [(3, 0), (4, 2)])
+def test_a_sweep_with_a_backlog_asks_the_other_workers_to_sweep_alongside(
+    due, helpers, clock, make_owned_tickets, monkeypatch, settings
+):
+    """More due than a batch (here 3): two more workers of three join in; fewer: none."""
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "workers": 3}
+    monkeypatch.setattr("helpdesk.services.sla_sweep.SWEEP_BATCH", 3)
+    get_broker().purge_queue()
+    make_owned_tickets(due)
+    clock.set(at(2, 9, 46))
+
+    summary = tasks.sweep_sla()
+
+    assert summary.startswith(f"{due} tickets, {due} warnings")  # the asking worker sweeps too
+    clock.set(at(2, 9, 47))  # the ORM broker hands out tasks queued before now
+    assert queued_tasks().count("helpdesk.tasks.sweep_sla_alongside") == helpers

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from helpdesk.models import Holiday, SlaPolicy, Status, Ticket, TicketEvent
+from helpdesk.services.sla_checks import sla_check_of
 from helpdesk.services.sla_policies import calendar_reapply, sla_policy_save
 from helpdesk.services.sla_sweep import sla_sweep
 from helpdesk.services.tickets import (
@@ -251,7 +252,7 @@ def test_a_holiday_added_later_moves_open_tickets_deadlines_and_warnings(
 ):
     ticket, done = make_ticket(), make_ticket()
     ticket_change_status(ticket=done, status=Status.RESOLVED, actor=None)
-    due, warning_at = ticket.first_response_due, ticket.sla_next_check_at
+    due, warning_at = ticket.first_response_due, sla_check_of(ticket.pk)
     clock.set(at(2, 9, 10))
     Holiday.objects.create(calendar=office, date=at(2, 0).date())  # today, declared late
 
@@ -259,7 +260,7 @@ def test_a_holiday_added_later_moves_open_tickets_deadlines_and_warnings(
 
     ticket.refresh_from_db()
     assert moved == 1  # the resolved ticket keeps its history
-    assert ticket.first_response_due > due and ticket.sla_next_check_at > warning_at
+    assert ticket.first_response_due > due and sla_check_of(ticket.pk) > warning_at
     assert ticket.sla_state == sla_columns(sla_state(ticket, now=clock.now()))["sla_state"]
     clock.set(warning_at + timedelta(minutes=1))
     assert sla_sweep().warnings == []  # the old instant is not acted on
