@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from helpdesk.clocks import Mark, SlaState, replay
@@ -56,8 +56,8 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH) -> 
             batch = list(tickets_due(now=now, after=after, claimed=claimed_at_after)[:batch_size])
             if batch:
                 # Read before the batch moves each ticket's next check.
-                last = batch[-1].check_at
-                tied = [ticket.pk for ticket in batch if ticket.check_at == last]
+                last = batch[-1].sla_check.at
+                tied = [ticket.pk for ticket in batch if ticket.sla_check.at == last]
                 claimed_at_after = [*claimed_at_after, *tied] if last == after else tied
                 after = last
                 _sweep_batch(batch, now, policies, result)
@@ -77,20 +77,23 @@ def tickets_due(
     """The claim: tickets due a check, oldest first, in the check instants' index order
     (no sort), skipping rows another sweep holds. A sweep moves on from the instant it has
     reached (`after`), past the tickets it already `claimed` at exactly that instant, so a
-    ticket still due after its turn is not claimed twice. A check read just before another
-    sweep moved it can claim a ticket with nothing left due; its stored state then says so."""
+    ticket still due after its turn is not claimed twice.
+
+    The check row is locked with its ticket: a row another sweep moved after this one's
+    snapshot is then read again as it now stands (PostgreSQL re-checks the locked rows of a
+    join), so a ticket that sweep has just handled is not claimed a second time."""
     due = Ticket.objects.filter(sla_check__at__lt=now)
     if after is not None:
         due = due.filter(sla_check__at__gte=after).exclude(pk__in=claimed or [])
     # A batch's few teams, calendars, leads and agents are read once, not joined per ticket.
     due = (
         due.defer("description")  # possibly long, and nothing here reads it
+        .select_related("sla_check")
         .prefetch_related("team__calendar", "team__lead", "assignee__user", "requester")
-        .annotate(check_at=F("sla_check__at"))
         .order_by("sla_check__at")
     )
     if connection.features.has_select_for_update_skip_locked:
-        due = due.select_for_update(skip_locked=True, of=("self",))
+        due = due.select_for_update(skip_locked=True, of=("self", "sla_check"))
     return due  # SQLite: one writer at a time already
 
 
