@@ -11,9 +11,9 @@ its model default, computed once per call. No signals are sent, as with `bulk_cr
 
 from collections.abc import Sequence
 
+import orjson
 from django.db import connection
 from django.db.models import JSONField, Model
-import orjson
 from psycopg.types.json import Jsonb
 
 
