@@ -16,6 +16,9 @@ collected and written a statement per kind (helpdesk.services.sweep_writes), so 
 costs a few queries per batch rather than per ticket (bench/sweep.py measures it).
 """
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -46,7 +49,24 @@ class SweepResult:
 
 
 def sla_sweep(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH) -> SweepResult:
-    now = now or timezone.now()
+    with _fewer_collections():
+        return _sweep(now or timezone.now(), batch_size)
+
+
+@contextmanager
+def _fewer_collections(young: int = 50_000) -> Iterator[None]:
+    """Python's cycle collector less often while a sweep runs: a batch makes hundreds of
+    thousands of short-lived objects (rows, model instances, dicts), and at the default
+    threshold (700) collecting them cost a fifth of a big sweep's CPU (bench/sweep.py)."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(young, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
+def _sweep(now: datetime, batch_size: int) -> SweepResult:
     result = SweepResult()
     policies = EscalationPolicies()
     after: datetime | None = None  # the latest check instant claimed so far
