@@ -35,4 +35,7 @@ def test_it_seeds_makes_tickets_due_and_times_each_sweep(settings, monkeypatch, 
     assert due["escalations"] >= 100  # the default policy fires a step at 75%, 90% and 100%
     assert 0 < idle["sweep_ms"] < due["sweep_ms"]
     assert idle["plan"].startswith("Index Scan using sla_check_at")
-    assert due["plan"].startswith("Index Scan using sla_check_at")
+    # With 100 of 2,000 due the planner may gather them by a bitmap of the same index; at a
+    # million it walks the index (bench/README.md). Never a scan of every check.
+    assert "sla_check_at" in due["explain"]
+    assert "Seq Scan on helpdesk_slacheck" not in due["explain"]
