@@ -145,7 +145,7 @@ def sweep_rows(r: dict) -> list[Row]:
     return [
         (
             "SLA sweep",
-            f"{s['due']:,} due of {r['tickets']:,} open",
+            f"{s['due']:,} due of {r['tickets']:,} open, {s.get('sweepers', 1)} sweep(s)",
             s["sweep_ms"],
             None,
             f"median of {s['runs']}, min {s['min_ms']} max {s['max_ms']} ms; "
