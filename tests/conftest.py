@@ -196,6 +196,17 @@ BROWSER_ARGS = [
 ]
 
 
+@pytest.fixture
+def server():
+    """A real ASGI server (daphne, in a process of its own) on the test's database."""
+    from tests.live import AsgiServer, server_env
+
+    server = AsgiServer(server_env())
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def chromium(django_db_setup, django_db_blocker):
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""

@@ -15,7 +15,6 @@ from feedback.surveys.follow_ups import follow_up_outcome_publish
 from feedback.surveys.models import SurveyFollowUp, TicketSurvey
 from helpdesk.models import Status
 from helpdesk.services.tickets import ticket_change_status
-from tests.live import AsgiServer, server_env
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,14 +22,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def server():
-    server = AsgiServer(server_env())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(autouse=True)

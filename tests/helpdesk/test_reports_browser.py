@@ -12,7 +12,6 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import Clock
 from tests.helpdesk.reports_support import REPORT_AT, build_history
-from tests.live import AsgiServer, server_env
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,14 +19,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 REPORT = "/admin/helpdesk/slareport/?from=2026-03-01&to=2026-03-31&group_by=team"
-
-
-@pytest.fixture
-def server():
-    server = AsgiServer(server_env())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from playwright.sync_api import Page, expect
 from helpdesk.models import Calendar, Macro, Team
 from helpdesk.services.assignment import ticket_assign
 from helpdesk.services.tickets import ticket_customer_reply, ticket_reply
-from tests.live import AsgiServer, server_env
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,14 +24,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 QUEUE = "/admin/helpdesk/ticket/?queue=mine"
-
-
-@pytest.fixture
-def server():
-    server = AsgiServer(server_env())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -50,7 +41,9 @@ def desk(make_agent, make_ticket, category, team):
             grace = make_agent("grace")
             grace.user.set_password("a long test password")
             grace.user.save()
-            other = Team.objects.create(name="Far away team", slug="far-away", calendar=team.calendar)
+            other = Team.objects.create(
+                name="Far away team", slug="far-away", calendar=team.calendar
+            )
             Macro.objects.create(
                 team=team, name="On it", body="Hello {requester_name}, {reference} is with {team}."
             )

@@ -10,7 +10,6 @@ from playwright.sync_api import Page, expect
 
 from helpdesk.models import Status
 from helpdesk.services.tickets import ticket_change_status, ticket_reply
-from tests.live import AsgiServer, server_env
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,14 +18,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
-
-
-@pytest.fixture
-def server():
-    server = AsgiServer(server_env())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
