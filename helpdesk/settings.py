@@ -76,8 +76,9 @@ WSGI_APPLICATION = None
 
 AUTHENTICATION_BACKENDS = ["helpdesk.auth_backend.HelpdeskBackend"]
 
-# Sessions read from the cache first: an agent's page does not pay a query for its session.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions read from the cache first: an agent's page does not pay a query for its session;
+# from the database alone while the cache (Redis) cannot be reached (helpdesk/sessions.py).
+SESSION_ENGINE = "helpdesk.sessions"
 
 TEMPLATES = [
     {
