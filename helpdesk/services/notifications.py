@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -139,6 +140,9 @@ def requester_update_queue(*, ticket: Ticket, event: PublicEvent) -> Notificatio
 def requester_updates_queue(updates: Sequence[tuple[Ticket, PublicEvent]]) -> list[Notification]:
     """`requester_update_queue` for many (ticket, event) pairs, in order, in a few queries;
     returns the batches the events joined or opened."""
+    # One query for the requesters not read yet (a sweep reads them only for the tickets
+    # whose page gets an event).
+    prefetch_related_objects([ticket for ticket, _ in updates], "requester")
     wanted = [(ticket, event) for ticket, event in updates if _emails_requester(ticket, event)]
     if not wanted:
         return []

@@ -109,7 +109,7 @@ def tickets_due(
     due = (
         due.defer("description")  # possibly long, and nothing here reads it
         .select_related("sla_check")
-        .prefetch_related("team__calendar", "team__lead", "assignee__user", "requester")
+        .prefetch_related("team__calendar", "team__lead", "assignee__user")
         .order_by("sla_check__at")
     )
     if connection.features.has_select_for_update_skip_locked:
