@@ -17,6 +17,7 @@ costs a few queries per batch rather than per ticket (bench/sweep.py measures it
 """
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -57,13 +58,27 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH) -> 
 def _fewer_collections(young: int = 50_000) -> Iterator[None]:
     """Python's cycle collector less often while a sweep runs: a batch makes hundreds of
     thousands of short-lived objects (rows, model instances, dicts), and at the default
-    threshold (700) collecting them cost a fifth of a big sweep's CPU (bench/sweep.py)."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(young, *threshold[1:])
+    threshold (700) collecting them cost a fifth of a big sweep's CPU (bench/sweep.py).
+    The threshold is the process's: sweeps in threads of one process share the change, and
+    the last one to end puts it back."""
+    global _sweeps_running, _threshold_before
+    with _threshold_lock:
+        if _sweeps_running == 0:
+            _threshold_before = gc.get_threshold()
+            gc.set_threshold(young, *_threshold_before[1:])
+        _sweeps_running += 1
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
+        with _threshold_lock:
+            _sweeps_running -= 1
+            if _sweeps_running == 0:
+                gc.set_threshold(*_threshold_before)
+
+
+_threshold_lock = threading.Lock()
+_sweeps_running = 0
+_threshold_before = gc.get_threshold()
 
 
 def _sweep(now: datetime, batch_size: int) -> SweepResult:

@@ -1,6 +1,7 @@
 """The SLA sweep in batches: constant queries per batch, every due ticket once, the same
 stored clocks a replay gives (bench/sweep.py times it on a million tickets)."""
 
+import gc
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,7 @@ from helpdesk import tasks
 from helpdesk.models import Notification, Status, Ticket, TicketEvent
 from helpdesk.reports.models import SlaMeasure, TicketOutcome
 from helpdesk.reports.services import report_rows_sync
+from helpdesk.services import sla_sweep as sla_sweep_module
 from helpdesk.services.assignment import ticket_assign
 from helpdesk.services.sla_checks import sla_check_of
 from helpdesk.services.sla_sweep import sla_sweep
@@ -191,3 +193,34 @@ def test_a_sweep_with_a_backlog_asks_the_other_workers_to_sweep_alongside(
     assert summary.startswith(f"{due} tickets, {due} warnings")  # the asking worker sweeps too
     clock.set(at(2, 9, 47))  # the ORM broker hands out tasks queued before now
     assert queued_tasks().count("helpdesk.tasks.sweep_sla_alongside") == helpers
+
+
+def test_a_sweep_collects_cycles_less_often_and_puts_the_threshold_back(
+    clock, make_owned_tickets, monkeypatch
+):
+    make_owned_tickets(3)
+    clock.set(at(2, 12))
+    seen = []
+    sweep = sla_sweep_module._sweep
+    monkeypatch.setattr(
+        sla_sweep_module,
+        "_sweep",
+        lambda now, batch_size: seen.append(gc.get_threshold()[0]) or sweep(now, batch_size),
+    )
+    before = gc.get_threshold()
+
+    assert sla_sweep().tickets == 3
+    assert seen == [50_000] and gc.get_threshold() == before
+
+
+def test_overlapping_sweeps_put_the_threshold_back_when_the_last_ends():
+    before = gc.get_threshold()
+    first, second = (sla_sweep_module._fewer_collections() for _ in range(2))
+
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first to start ends first
+    during = gc.get_threshold()
+    second.__exit__(None, None, None)
+
+    assert during[0] == 50_000 and gc.get_threshold() == before
