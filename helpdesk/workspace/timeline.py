@@ -3,7 +3,7 @@
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection
 from django.db.models import CharField, F, TextField, Value
@@ -15,6 +15,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from helpdesk.models import Attachment, Message, Ticket, TicketEvent
+from helpdesk.workspace.badges import duration_text
 
 # Timeline events that a message already shows.
 MESSAGE_EVENTS = (
@@ -120,15 +121,38 @@ def ticket_timeline(ticket: Ticket, *, limit: int | None = None) -> list[Entry]:
     return entries
 
 
+# Bookkeeping an agent cannot act on: policy ids, warning fractions, step ids and the step's
+# percent (the threshold says it), the users notified, the message (shown itself).
+HIDDEN_DETAILS = frozenset({"policies", "warn_at", "step", "at_percent", "notified", "message"})
+SECONDS_DETAILS = frozenset({"first_response", "update", "resolution", "target", "missed_by"})
+
+
 def _event_text(data: str) -> str:
-    """An event's details as 'key: value' pairs an agent can read."""
+    """An event's details as 'key: value' pairs an agent can read: durations as "4h 00m",
+    thresholds as percentages, bookkeeping left out."""
     try:
         values = json.loads(data or "{}")
     except ValueError:
         return data
     if not isinstance(values, dict):
         return str(values)
-    return " · ".join(f"{key.replace('_', ' ')}: {value}" for key, value in values.items())
+    parts = []
+    for key, value in values.items():
+        name = key.replace("_", " ")
+        if key in HIDDEN_DETAILS or (key == "cycle" and value == 0):
+            continue
+        if key.endswith("_24x7"):
+            if value is True:
+                parts.append(f"{name.removesuffix(' 24x7')} round the clock")
+            continue
+        if key in SECONDS_DETAILS and isinstance(value, int | float) and value is not True:
+            value = duration_text(timedelta(seconds=value))
+        elif key == "threshold" and isinstance(value, int | float):
+            value = f"{round(value * 100)}%"
+        elif key == "clock" and isinstance(value, str):
+            value = value.replace("_", " ")
+        parts.append(f"{name}: {value}")
+    return " · ".join(parts)
 
 
 MESSAGE_TAGS = {
