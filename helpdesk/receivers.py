@@ -45,7 +45,8 @@ def public_events_notify(
     events: list[PublicEvent], loaded: Mapping[str, object] | None = None
 ) -> None:
     """Requesters' email batches and the team's webhooks for public events of tickets (read
-    with requester and team unless `loaded`, by stream, already holds them)."""
+    with requester and team unless `loaded`, by stream, already holds them; the requesters
+    of loaded tickets are read by requester_updates_queue, once for all)."""
     ticket_ids = {ticket_id_of_stream(event.stream) for event in events} - {None}
     if not ticket_ids:
         return

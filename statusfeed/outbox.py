@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 # Sent with `events` (saved PublicEvents) by `public_events_record`, which writes them in bulk
 # and so sends no post_save; receivers treat both alike. `subjects` maps streams to the objects
-# they are about when the writer has them loaded (tickets with requester and team), else {}.
+# they are about when the writer has them loaded (tickets with their team), else {}.
 public_events_recorded = Signal()
 
 

@@ -32,7 +32,7 @@ def ticket_public_event(
 
 def ticket_public_events(*, events: list[tuple[Ticket, str, datetime, str | None]]) -> None:
     """`ticket_public_event` for many (ticket, kind, at, message) at once (the SLA sweep),
-    for tickets loaded with their requester and team."""
+    for tickets loaded with their team (requesters are read where the emails need them)."""
     public_events_record(
         subjects={ticket_stream(ticket.pk): ticket for ticket, _, _, _ in events},
         events=[
